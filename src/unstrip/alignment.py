@@ -1,0 +1,158 @@
+"""Alignment: which characters were lost, and at which gap of the damaged text.
+
+Stripping only deletes characters, so a clean text G is its stripped form X
+plus an *insertion string* at each of the ``len(X) + 1`` gaps of X (before the
+first character, between any two, after the last). Aligning G with X recovers
+those strings; applying them to X gives G back. This is where training labels
+come from and how predictions are scored.
+
+>>> a = align("don't stop.\\n\\nNow", "dont stopNow")
+>>> [(i, s) for i, s in enumerate(a.insertions) if s]
+[(3, "'"), (9, '.\\n\\n')]
+>>> apply("dont stopNow", a.insertions)
+"don't stop.\\n\\nNow"
+
+Some profiles also *fold* the kept characters: ``lower`` lowercases them and
+``newlines`` turns a line-break run into one space. A damaged character then
+matches a clean one that folds to it, and the alignment records the clean
+character in ``kept`` so the round trip stays exact:
+
+>>> a = align("Hi, Yo", "hi yo", "lower")
+>>> a.kept, a.insertions
+('Hi Yo', ['', '', ',', '', '', ''])
+>>> a = align("Hi.\\n\\nYo", "Hi. Yo", "newlines")
+>>> a.kept, a.insertions
+('Hi.\\nYo', ['', '', '', '', '\\n', '', ''])
+>>> apply("Hi. Yo", a.insertions, a.kept)
+'Hi.\\n\\nYo'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Alignment", "AlignmentError", "align", "apply", "matches"]
+
+
+class AlignmentError(ValueError):
+    """The damaged text cannot have come from the clean text by deletion."""
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The result of aligning a clean text with its damaged form.
+
+    ``insertions[i]`` is what the clean text holds at gap ``i`` of the damaged
+    text (``len(damaged) + 1`` gaps); ``kept[j]`` is the clean character that
+    damaged character ``j`` stands for (equal to it unless case or line
+    breaks were folded).
+    """
+
+    insertions: list[str]
+    kept: str
+
+
+def _fold_case(clean_char: str, damaged_char: str) -> bool:
+    low = clean_char.lower()
+    return clean_char == damaged_char or (len(low) == 1 and low == damaged_char)
+
+
+def _fold_lines(clean_char: str, damaged_char: str) -> bool:
+    return clean_char == damaged_char or (damaged_char == " " and clean_char.isspace())
+
+
+_FOLDS = {"seed": None, "lower": _fold_case, "newlines": _fold_lines}
+
+
+def matches(clean_char: str, damaged_char: str, profile: str = "seed") -> bool:
+    """Can ``damaged_char`` be what ``profile`` left of ``clean_char``?
+
+    Under ``seed`` only equal characters match; ``lower`` also matches a
+    character with its one-character lowercase form; ``newlines`` also lets a
+    space stand for any whitespace character.
+
+    >>> matches("A", "a"), matches("A", "a", "lower"), matches("\\n", " ", "newlines")
+    (False, True, True)
+    """
+    fold = _fold_for(profile)
+    return clean_char == damaged_char if fold is None else fold(clean_char, damaged_char)
+
+
+def _fold_for(profile: str):
+    try:
+        return _FOLDS[profile]
+    except KeyError:
+        raise ValueError(
+            f"profile {profile!r} does not delete characters, so it has no alignment; "
+            f"use one of: {', '.join(_FOLDS)}"
+        ) from None
+
+
+def align(clean: str, damaged: str, profile: str = "seed") -> Alignment:
+    """Find the insertion string at every gap of ``damaged``.
+
+    Each damaged character is matched to the earliest clean character it can
+    stand for under ``profile`` (see :func:`matches`); the clean characters
+    skipped in between are the insertion at that gap. Leftmost matching finds
+    an alignment whenever one exists, so this raises :class:`AlignmentError`
+    only when ``damaged`` is not a damaged form of ``clean``.
+
+    >>> align("a-b", "ab").insertions
+    ['', '-', '']
+    >>> align("ab", "abc")
+    Traceback (most recent call last):
+    ...
+    unstrip.alignment.AlignmentError: damaged text is not a damaged form of the clean text: \
+character 2 ('c') has no match
+    """
+    fold = _fold_for(profile)
+    if damaged == clean:
+        return Alignment([""] * (len(damaged) + 1), clean)
+    insertions: list[str] = []
+    kept: list[str] = []
+    pos = 0
+    n = len(clean)
+    for j, d in enumerate(damaged):
+        start = pos
+        if fold is None:
+            pos = clean.find(d, pos)
+            if pos < 0:
+                pos = n
+        else:
+            while pos < n and not fold(clean[pos], d):
+                pos += 1
+        if pos == n:
+            raise AlignmentError(
+                "damaged text is not a damaged form of the clean text: "
+                f"character {j} ({d!r}) has no match"
+            )
+        insertions.append(clean[start:pos])
+        kept.append(clean[pos])
+        pos += 1
+    insertions.append(clean[pos:])
+    return Alignment(insertions, "".join(kept))
+
+
+def apply(damaged: str, insertions: Sequence[str], kept: str | None = None) -> str:
+    """Rebuild text from a damaged text and the insertion at each gap.
+
+    ``kept``, when given, replaces the damaged characters one for one (it
+    restores folded case or line breaks); it must have the same length.
+
+    >>> apply("groups", ["", "", "", "", "", "'", ""])
+    "group's"
+    """
+    if len(insertions) != len(damaged) + 1:
+        raise ValueError(
+            f"need {len(damaged) + 1} insertions for {len(damaged)} characters, "
+            f"got {len(insertions)}"
+        )
+    chars = damaged if kept is None else kept
+    if len(chars) != len(damaged):
+        raise ValueError("kept must have the same length as the damaged text")
+    out = [insertions[0]]
+    for ch, ins in zip(chars, insertions[1:]):
+        out.append(ch)
+        out.append(ins)
+    return "".join(out)
