@@ -152,7 +152,7 @@ def apply(damaged: str, insertions: Sequence[str], kept: str | None = None) -> s
     if len(chars) != len(damaged):
         raise ValueError("kept must have the same length as the damaged text")
     out = [insertions[0]]
-    for ch, ins in zip(chars, insertions[1:]):
+    for ch, ins in zip(chars, insertions[1:], strict=True):
         out.append(ch)
         out.append(ins)
     return "".join(out)
