@@ -1,6 +1,27 @@
-"""unstrip: turn damaged text back into the text as written."""
+"""unstrip: turn damaged text back into the text as written.
 
+>>> from unstrip import damage, restore
+>>> damage("Don't stop.", "seed")
+'Dont stop'
+>>> restore("Dont stop")
+"Don't stop."
+"""
+
+from unstrip.alignment import align, apply
+from unstrip.encoding import fix_encoding, fix_encoding_and_explain
 from unstrip.profiles import PROFILES, damage
+from unstrip.restorer import Restoration, Restorer, detect_profile, restore
 
-__all__ = ["PROFILES", "damage"]
+__all__ = [
+    "PROFILES",
+    "Restoration",
+    "Restorer",
+    "align",
+    "apply",
+    "damage",
+    "detect_profile",
+    "fix_encoding",
+    "fix_encoding_and_explain",
+    "restore",
+]
 __version__ = "0.1.0"
