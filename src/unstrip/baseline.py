@@ -183,7 +183,7 @@ class BaselineModel:
             form, c = self._form(p.text, cased)
             forms.append(form)
             # Spread the form's interior insertions over the piece's gaps.
-            a = align(form, p.text, "seed" if cased else "lower")
+            a = align(form, p.text if cased else p.text.lower(), "seed" if cased else "lower")
             for k in range(1, len(p.text)):
                 if a.insertions[k]:
                     ins[p.start + k] = a.insertions[k]

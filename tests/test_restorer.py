@@ -1,0 +1,130 @@
+"""The Restorer keeps every kept character, windows long input, and explains itself."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unstrip import Restorer, apply, detect_profile, restore
+from unstrip.profiles import lower, mojibake, seed
+
+STRIPPED = st.text(alphabet=st.sampled_from(list("abcdeHIJ XYZ019 ")), max_size=300)
+WORDS = st.lists(
+    st.sampled_from(
+        "the groups leader said dont go its 20000 dollars selfproclaimed US Reports "
+        "rule NATO iphone Im mcdonalds 15yearold who what why".split()
+    ),
+    max_size=80,
+)
+
+# Our own punctuated sentences: restoring them must change nothing.
+PUNCTUATED = [
+    "The committee met on Tuesday; its members disagreed.",
+    "“We’re not done yet,” she said — and left.",
+    "Prices rose 3.5% to $20,000 (a record).",
+    "Is it over? No!",
+    "Line one.\nLine two, with a comma.",
+    "self-made, state-of-the-art: yes.",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STRIPPED)
+def test_invariant_on_random_stripped_input(restorer, x):
+    out = restorer.restore(x)
+    if detect_profile(x) == "lower":
+        assert lower(out) == x
+    else:
+        assert seed(out) == x
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(WORDS, st.booleans())
+def test_invariant_on_word_like_input(restorer, words, lowered):
+    x = " ".join(words)
+    x = x.lower() if lowered else x
+    for profile in ("auto", "seed", "lower"):
+        out = restorer.restore(x, profile)
+        assert lower(out) == x.lower()
+        if profile == "seed" or (profile == "auto" and detect_profile(x) == "seed"):
+            assert seed(out) == x
+
+
+def test_restores_typical_damage(restorer):
+    out = restorer.restore("Its a selfproclaimed win worth 20000 dollars")
+    assert out.startswith("It's a self-proclaimed win worth 20,000 dollars")
+    assert restorer.restore("The groups leader said dont go").endswith("don't go.")
+
+
+def test_lowercase_input_gets_casing(restorer):
+    out = restorer.restore("the us army said i cant go")
+    assert out[0] == "T" and "I can't" in out and lower(out) == "the us army said i cant go"
+
+
+@pytest.mark.parametrize("text", PUNCTUATED)
+def test_punctuated_text_passes_through(restorer, text):
+    assert restorer.restore(text) == text
+    assert restorer.explain(text).profile == "punctuated"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n"])
+def test_empty_input(restorer, text):
+    assert restorer.restore(text) == text
+
+
+def test_mojibake_is_repaired_first(restorer):
+    clean = "It’s “fine” — really, café."
+    r = restorer.explain(mojibake(clean))
+    assert r.text == clean and r.encoding_repairs
+
+
+def test_line_breaks_are_kept_and_bound_each_line(restorer):
+    x = "Dont go\n\nWhy not he asked\r\nBecause"
+    out = restorer.restore(x)
+    assert out.split("\n\n")[0] == "Don't go."
+    assert "\r\n" in out and seed(out.replace("\r\n", "").replace("\n", "")) == seed(x)
+
+
+def test_explain_offsets_rebuild_the_text(restorer):
+    x = "Its a selfproclaimed win the groups leader said"
+    r = restorer.explain(x)
+    ins = [""] * (len(x) + 1)
+    for i in r.insertions:
+        assert 0 <= i.offset <= len(x) and 0.0 <= i.confidence <= 1.0 and i.insert
+        ins[i.offset] = i.insert
+    assert apply(x, ins) == r.text
+
+
+def _long_text(n_words: int) -> str:
+    words = ("Reports said the groups leader would not go its 20000 dollars "
+             "selfproclaimed rule The Army").split()
+    return " ".join(words[(i * 7) % len(words)] for i in range(n_words))
+
+
+def test_windows_give_the_same_result_as_one_pass():
+    # The baseline decides each gap from its neighbouring words, so cutting
+    # the input into overlapping windows must not change the output.
+    x = _long_text(3000)
+    whole = Restorer(window=10**7, context=100).restore(x)
+    windowed = Restorer(window=400, context=100).restore(x)
+    assert windowed == whole and seed(windowed) == x
+
+
+def test_stream_equals_restore(restorer):
+    x = _long_text(2000)
+    chunks = [x[i : i + 97] for i in range(0, len(x), 97)]
+    small = Restorer(window=1000, context=200)
+    assert "".join(small.restore_stream(chunks)) == restorer.restore(x)
+
+
+def test_batch_and_module_function(restorer):
+    xs = ["Dont go", "", "Fine."]
+    assert restorer.restore_batch(xs) == [restore(x) for x in xs]
+
+
+def test_bad_profile_and_window():
+    with pytest.raises(ValueError, match="unknown profile"):
+        restore("x", "nope")
+    with pytest.raises(ValueError):
+        Restorer(window=100, context=50)
