@@ -155,6 +155,12 @@ class BaselineModel:
         if not fit:
             return piece, 1.0
         best = max(fit, key=fit.__getitem__)
+        if not cased and best.isupper() and best.isalpha() and len(best) > 1:
+            # Datelines (LONDON, March 3) inflate all-caps forms of names;
+            # prefer a mixed-case form that is not much rarer.
+            others = [f for f in fit if not f.isupper() and 3 * fit[f] >= fit[best]]
+            if others:
+                best = max(others, key=fit.__getitem__)
         return fill_digits(best, piece), fit[best] / sum(fit.values())
 
     def _gap(self, kind: str, prev: str, nxt: str, nxt_ctx: str) -> tuple[str, float]:
