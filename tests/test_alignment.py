@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import AlignmentError, align, apply
+from unstrip.alignment import _FOLDS, AlignmentError, _align_greedy, align, apply
 from unstrip.profiles import PROFILES, STRIP_PROFILES
 
 ANY_TEXT = st.text(
@@ -57,3 +57,16 @@ def test_not_a_damaged_form_raises():
 def test_apply_checks_lengths():
     with pytest.raises(ValueError):
         apply("ab", ["", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT, st.sampled_from(STRIP_PROFILES))
+def test_fast_path_equals_leftmost_matching(text, profile):
+    damaged = PROFILES[profile](text)
+    assert align(text, damaged, profile) == _align_greedy(text, damaged, _FOLDS[profile])
+
+
+def test_kelvin_sign_takes_the_general_path():
+    text = "\u212a is Kelvin, k is kilo"
+    damaged = PROFILES["lower"](text)
+    assert align(text, damaged, "lower") == _align_greedy(text, damaged, _FOLDS["lower"])

@@ -29,10 +29,14 @@ character in ``kept`` so the round trip stays exact:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["Alignment", "AlignmentError", "align", "apply", "matches"]
+
+_KEPT_CHARS = re.compile(r"[^A-Za-z0-9 ]")
+_KEPT_SPLIT = re.compile(r"[A-Za-z0-9 ]")
 
 
 class AlignmentError(ValueError):
@@ -109,6 +113,20 @@ character 2 ('c') has no match
     fold = _fold_for(profile)
     if damaged == clean:
         return Alignment([""] * (len(damaged) + 1), clean)
+    if profile != "newlines" and "\u212a" not in clean:
+        # Fast path. Under seed and lower the kept characters are exactly the
+        # ASCII letters, digits and spaces, and nothing else can stand for one
+        # of them except the Kelvin sign (lowercase ``k``); so when damaged
+        # is the profile's output, the leftmost alignment is a split of the
+        # clean text at its kept characters.
+        kept_text = _KEPT_CHARS.sub("", clean)
+        if (kept_text if profile == "seed" else kept_text.lower()) == damaged:
+            return Alignment(_KEPT_SPLIT.split(clean), kept_text)
+    return _align_greedy(clean, damaged, fold)
+
+
+def _align_greedy(clean: str, damaged: str, fold) -> Alignment:
+    """Leftmost matching, one damaged character at a time (any profile)."""
     insertions: list[str] = []
     kept: list[str] = []
     pos = 0

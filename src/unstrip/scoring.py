@@ -56,8 +56,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from unstrip.alignment import Alignment, AlignmentError, align
-from unstrip.profiles import PROFILES, STRIP_PROFILES, seed
+from unstrip.alignment import AlignmentError, align
+from unstrip.profiles import PROFILES, STRIP_PROFILES
 
 __all__ = [
     "MARKS",
@@ -113,7 +113,6 @@ _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 # whitespace, or any single character.
 _TOKEN = re.compile(rf"\s*[{_BREAKS}]\s*|-{{2,}}|\s+|.", re.DOTALL)
 _FOLDED = re.compile(r"[^\S ]")  # whitespace other than a space
-_KEPT = re.compile(r"[A-Za-z0-9 ]")
 
 
 def classify(insertion: str) -> Counter[str]:
@@ -434,24 +433,6 @@ def _effective(insertions: list[str], kept: str, damaged: str, profile: str) -> 
     return insertions if out is None else out
 
 
-def _align(clean: str, damaged: str, profile: str) -> Alignment:
-    """:func:`~unstrip.alignment.align`, given ``damaged == profile(clean)``.
-
-    For ``seed`` and ``lower`` the kept characters are exactly the ASCII
-    letters, digits and spaces, and nothing else can match one of them except
-    the Kelvin sign (whose lowercase is ``k``); so without it the leftmost
-    alignment is a regex split of ``clean`` at its kept characters.
-
-    >>> _align("Don't, Bob.", "dont bob", "lower")
-    Alignment(insertions=['', '', '', "'", ',', '', '', '', '.'], kept='Dont Bob')
-    >>> _align("Don't, Bob.", "dont bob", "lower") == align("Don't, Bob.", "dont bob", "lower")
-    True
-    """
-    if profile != "newlines" and "\u212a" not in clean:
-        return Alignment(_KEPT.split(clean), seed(clean))
-    return align(clean, damaged, profile)
-
-
 def _check_profile(profile: str) -> None:
     if profile not in STRIP_PROFILES:
         raise ValueError(
@@ -476,12 +457,12 @@ def score_document(gold: str, pred: str, profile: str = "seed") -> Score:
     _check_profile(profile)
     strip = PROFILES[profile]
     damaged = strip(gold)
-    g_align = _align(gold, damaged, profile)
+    g_align = align(gold, damaged, profile)
     score = Score(profile=profile, documents=1)
     p_align = None
     if strip(pred) == damaged:
         try:
-            p_align = _align(pred, damaged, profile)
+            p_align = align(pred, damaged, profile)
         except AlignmentError:  # pragma: no cover - cannot happen for strip profiles
             p_align = None
     g_ins = _effective(g_align.insertions, g_align.kept, damaged, profile)
