@@ -126,3 +126,17 @@ def test_seed_article_end_to_end(seeds):
 def test_help_explains(args):
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0 and "Usage:" in r.output and len(r.output) > 300
+
+
+def test_eval_iwslt_prints_per_class_table(tmp_path):
+    tsv = tmp_path / "tiny.tsv"
+    rows = [("hello", "COMMA"), ("world", "PERIOD"), ("how", "O"), ("are", "O"),
+            ("you", "QUESTION")]
+    tsv.write_text("".join(f"{t}\t{lab}\n" for t, lab in rows), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["eval", "--iwslt", str(tsv), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["tokens"] == 5
+    assert set(res["classes"]) == {"COMMA", "PERIOD", "QUESTION"}
+    r = CliRunner().invoke(cli, ["eval"])
+    assert r.exit_code == 2 and "--iwslt" in r.output

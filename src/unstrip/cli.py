@@ -219,7 +219,7 @@ def _load_docs(path: str, errors: str) -> list[Document]:
 
 
 @cli.command("eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.argument("gold", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.argument("pred", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--profile", type=click.Choice(list(PROFILES)), default="seed",
               show_default=True,
@@ -228,20 +228,41 @@ def _load_docs(path: str, errors: str) -> list[Document]:
 @click.option("--split", default=None,
               help="Only score JSONL documents whose split field is this (e.g. dev).")
 @click.option("--limit", type=int, default=None, help="Score at most this many documents.")
+@click.option("--iwslt", type=click.Path(exists=True, dir_okay=False),
+              help="Score on an IWSLT TED file (token TAB O/COMMA/PERIOD/QUESTION) instead.")
+@click.option("--block", type=int, default=None,
+              help="With --iwslt: score only this one of 10 contiguous blocks (-1 = last).")
 @_errors_option
-def eval_cmd(gold, pred, profile, as_json, split, limit, errors) -> None:
+def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, errors) -> None:
     """Score restorations of GOLD (a .txt file or JSONL of {"id","text"}).
 
     With PRED (same format; JSONL matched by id), score it against GOLD.
     Without it, damage GOLD with --profile, restore it with the current
     restorer and score that. Prints per-mark precision/recall/F1, marks
     micro-F1, insertion error rate, CER and invariant violations.
+
+    With --iwslt FILE.tsv, follow the published IWSLT protocol instead:
+    restore the lowercased tokens, map marks after each token to COMMA /
+    PERIOD / QUESTION, and print precision/recall/F1 per class and overall.
     """
     from tqdm import tqdm
 
     from unstrip.scoring import score_document
 
+    if iwslt is not None:
+        from unstrip import iwslt as iw
+
+        with _user_errors():
+            pairs = iw.read_tsv(iwslt)
+            if block is not None:
+                pairs = iw.split_blocks(pairs)[block]
+            result = iw.evaluate_pairs(pairs[:limit] if limit else pairs, Restorer())
+            click.echo(json.dumps(result.to_dict(), indent=2) if as_json
+                       else result.format_table())
+        return
     with _user_errors():
+        if gold is None:
+            raise ValueError("give GOLD (and optionally PRED), or --iwslt FILE.tsv")
         golds = _load_docs(gold, errors)
         if split is not None:
             golds = [d for d in golds if d.split == split]
