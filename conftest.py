@@ -1,0 +1,15 @@
+"""Doctest collection: skip the training modules when PyTorch is not installed.
+
+``nn``, ``train`` and ``export`` import torch (and onnx) at module level; they
+belong to the ``train`` extra, so without it their doctests are not collected.
+"""
+
+import importlib.util
+
+_HAVE = {m: importlib.util.find_spec(m) is not None for m in ("torch", "onnx", "onnxruntime")}
+
+collect_ignore = []
+if not _HAVE["torch"]:
+    collect_ignore += ["src/unstrip/nn.py", "src/unstrip/train.py", "src/unstrip/export.py"]
+elif not (_HAVE["onnx"] and _HAVE["onnxruntime"]):
+    collect_ignore += ["src/unstrip/export.py"]

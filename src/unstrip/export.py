@@ -1,0 +1,149 @@
+"""Exporting a trained restorer to ONNX: ``python -m unstrip.export RUN_DIR --out MODEL_DIR``.
+
+The runtime must not need PyTorch, so the network of a training run (its
+latest checkpoint, see :mod:`unstrip.train`) is written as an ONNX graph
+with dynamic batch and sequence axes, beside everything else
+:class:`unstrip.onnx_model.OnnxModel` needs to run it:
+
+- ``model.onnx``: inputs ``input_ids``, ``shape_ids``, ``attention_mask``
+  (int64, ``batch x time``), outputs ``after_logits`` and ``before_logits``;
+- ``model.int8.onnx`` with ``--int8``: weights quantised to int8 by
+  onnxruntime's dynamic quantisation (smaller, usually faster on CPU);
+- ``labels.json``: the insertion strings of both heads;
+- ``config.json``: the network sizes, window, and which ONNX file to load;
+- ``vocab.txt``: the WordPiece vocabulary.
+
+After writing, the export is checked: onnxruntime and PyTorch must agree on
+a sample input (the largest logit difference is printed).
+
+    python -m unstrip.export runs/minilm --out runs/minilm/model --int8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from unstrip.features import DEFAULT_VOCAB, WordPieces
+from unstrip.train import latest_checkpoint, load_checkpoint
+
+__all__ = ["export", "main"]
+
+OPSET = 17
+
+
+class _Wrapped(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids, shape_ids, attention_mask):
+        return self.net(input_ids, shape_ids, attention_mask)
+
+
+def _onnx_export(net, sample, path: Path) -> None:
+    axes = {0: "batch", 1: "time"}
+    names = ("input_ids", "shape_ids", "attention_mask", "after_logits", "before_logits")
+    torch.onnx.export(
+        _Wrapped(net).eval(),
+        sample,
+        str(path),
+        input_names=list(names[:3]),
+        output_names=list(names[3:]),
+        dynamic_axes=dict.fromkeys(names, axes),
+        opset_version=OPSET,
+        dynamo=False,
+    )
+
+
+def export(
+    run_dir: str | Path,
+    out: str | Path,
+    checkpoint: str | Path | None = None,
+    int8: bool = False,
+) -> Path:
+    """Write the ONNX model directory for the run in ``run_dir``; return ``out``."""
+    run_dir, out = Path(run_dir), Path(out)
+    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"no checkpoint-*.pt in {run_dir}; train first")
+    net, ck = load_checkpoint(ckpt, "cpu")
+    net.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    run_cfg = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+
+    wp = WordPieces.load(DEFAULT_VOCAB)
+    text = "The groups leader said dont go ruleReports its 20000 dollars"
+    enc = wp.encode(text)
+    ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
+    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
+    ids, shapes = np.repeat(ids, 2, 0), np.repeat(shapes, 2, 0)
+    mask = np.ones_like(ids)
+    mask[1, -3:] = 0
+    sample = tuple(torch.from_numpy(a) for a in (ids, shapes, mask))
+    fp32 = out / "model.onnx"
+    with torch.no_grad():
+        ref = [t.numpy() for t in net(*sample)]
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated but needs no onnxscript; fine
+        # for this plain encoder at torch 2.13.
+        warnings.simplefilter("ignore")
+        _onnx_export(net, sample, fp32)
+    onnx_name = fp32.name
+    onnx_name = fp32.name
+    if int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        q = out / "model.int8.onnx"
+        quantize_dynamic(str(fp32), str(q), weight_type=QuantType.QInt8)
+        onnx_name = q.name
+    shutil.copyfile(run_dir / "labels.json", out / "labels.json")
+    shutil.copyfile(DEFAULT_VOCAB, out / "vocab.txt")
+    config = {
+        "format": "unstrip-onnx/1",
+        "onnx": onnx_name,
+        "window": run_cfg.get("window", 256),
+        "overlap": run_cfg.get("overlap", 64),
+        "profile": run_cfg.get("profile", "seed"),
+        "init": run_cfg.get("init"),
+        "step": ck["step"],
+        "model": ck["config"],
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+    import onnxruntime as ort
+
+    for name in dict.fromkeys([fp32.name, onnx_name]):
+        sess = ort.InferenceSession(str(out / name), providers=["CPUExecutionProvider"])
+        got = sess.run(None, {"input_ids": ids, "shape_ids": shapes, "attention_mask": mask})
+        diff = max(float(np.abs(g - r)[mask.astype(bool)].max()) for g, r in
+                   zip(got, ref, strict=True))
+        size = (out / name).stat().st_size / 1e6
+        print(f"{name}: {size:.1f} MB, largest logit difference from PyTorch {diff:.4f}",
+              file=sys.stderr)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m unstrip.export",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("run_dir", type=Path, help="training run directory (unstrip.train --out)")
+    ap.add_argument("--out", type=Path, required=True, help="model directory to write")
+    ap.add_argument("--checkpoint", type=Path, default=None, help="default: the latest")
+    ap.add_argument("--int8", action="store_true", help="also write an int8-quantised model "
+                    "and make it the default")
+    args = ap.parse_args(argv)
+    export(args.run_dir, args.out, args.checkpoint, args.int8)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

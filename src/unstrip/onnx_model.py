@@ -1,0 +1,251 @@
+"""Running the learned restorer: ONNX model in, insertions at every gap out.
+
+A trained network (see :mod:`unstrip.train`) exported by :mod:`unstrip.export`
+is a directory with ``model.onnx``, ``labels.json`` (the insertion strings
+each head can say), ``config.json`` and ``vocab.txt``. :class:`OnnxModel`
+loads it with onnxruntime (no PyTorch) and answers ``predict(text, cased)``
+exactly like :class:`unstrip.baseline.BaselineModel`, so it drops into the
+restorer:
+
+    >>> from unstrip import Restorer                        # doctest: +SKIP
+    >>> Restorer(model=OnnxModel.load("runs/model")).restore("Dont go")  # doctest: +SKIP
+    "Don't go."
+
+How a prediction is made (:class:`WindowPredictor`, shared with the PyTorch
+model used while training):
+
+1. the stripped text becomes word pieces (:meth:`unstrip.features.WordPieces.encode`);
+2. long texts are cut into overlapping windows of word pieces, run in
+   batches, and each piece keeps the answer of the window where it sits most
+   centrally;
+3. the ``after`` head fills the gap after every word piece, the ``before``
+   head the gaps of the space run before every word, and the lexicon the gaps
+   strictly inside one word piece (:func:`unstrip.features.inner_insertions`);
+4. confidences are the softmax probabilities of the chosen labels.
+
+Only insertions are ever produced; no kept character changes (the restorer
+checks that too).
+
+>>> import numpy as np
+>>> from unstrip.features import LabelSet, WordPieces
+>>> class Always(WindowPredictor):  # a stand-in network: "." after every piece
+...     def _run(self, ids, shapes, mask):
+...         a = np.zeros(ids.shape + (2,), np.float32); a[..., 1] = 5.0
+...         return a, np.zeros(ids.shape + (1,), np.float32)
+>>> m = Always(WordPieces.load(), LabelSet(["", "."]), LabelSet([""]), lexicon={})
+>>> p = m.predict("Hi there")
+>>> from unstrip.alignment import apply
+>>> apply("Hi there", p.insertions), round(p.confidence[2], 3)
+('Hi. there.', 0.993)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from unstrip.baseline import Prediction, _capitalise_sentences
+from unstrip.features import (
+    DEFAULT_VOCAB,
+    LabelSet,
+    WordPieces,
+    best_window,
+    inner_insertions,
+    load_label_sets,
+    split_region,
+    window_spans,
+)
+from unstrip.profiles import seed as strip_seed
+from unstrip.tokens import pieces, word_key
+
+__all__ = ["OnnxModel", "WindowPredictor"]
+
+_KEPT = re.compile(r"[A-Za-z0-9 ]")
+
+
+def _default_lexicon() -> dict[str, dict[str, int]]:
+    from unstrip.baseline import BaselineModel
+
+    return BaselineModel.load().lexicon
+
+
+class WindowPredictor:
+    """Turns a network's per-piece logits into a :class:`~unstrip.baseline.Prediction`.
+
+    Subclasses implement ``_run(ids, shapes, mask)`` on ``(batch, time)``
+    int64 arrays, returning the ``after`` and ``before`` logits as numpy
+    arrays. ``window`` counts the ``[CLS]`` and ``[SEP]`` tokens.
+    """
+
+    def __init__(
+        self,
+        wordpieces: WordPieces,
+        after: LabelSet,
+        before: LabelSet,
+        lexicon: dict[str, dict[str, int]] | None = None,
+        window: int = 256,
+        overlap: int = 64,
+        batch_size: int = 16,
+    ):
+        self.wp = wordpieces
+        self.after_labels = after
+        self.before_labels = before
+        self.lexicon = _default_lexicon() if lexicon is None else lexicon
+        self.window = window
+        self.overlap = overlap
+        self.batch_size = batch_size
+
+    def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
+        raise NotImplementedError
+
+    def _scores(self, ids: np.ndarray, shapes: np.ndarray):
+        """Best label and its probability, per word piece and head."""
+        n = len(ids)
+        body = self.window - 2
+        spans = window_spans(n, body, self.overlap)
+        results = []
+        for b0 in range(0, len(spans), self.batch_size):
+            batch = spans[b0 : b0 + self.batch_size]
+            t = max(b - a for a, b in batch) + 2
+            x = np.full((len(batch), t), self.wp.pad_id, dtype=np.int64)
+            s = np.zeros((len(batch), t), dtype=np.int64)
+            m = np.zeros((len(batch), t), dtype=np.int64)
+            for r, (a, b) in enumerate(batch):
+                k = b - a
+                x[r, 0], x[r, 1 : k + 1], x[r, k + 1] = self.wp.cls_id, ids[a:b], self.wp.sep_id
+                s[r, 1 : k + 1] = shapes[a:b]
+                m[r, : k + 2] = 1
+            la, lb = self._run(x, s, m)
+            for r, (a, b) in enumerate(batch):
+                results.append(tuple(_best(h[r, 1 : b - a + 1]) for h in (la, lb)))
+        win, pos = best_window(spans, n)
+        out = []
+        for h in range(2):
+            idx = np.empty(n, dtype=np.int64)
+            prob = np.empty(n, dtype=np.float64)
+            for j in range(len(spans)):
+                sel = win == j
+                idx[sel] = results[j][h][0][pos[sel]]
+                prob[sel] = results[j][h][1][pos[sel]]
+            out.append((idx, prob))
+        return out
+
+    def predict(self, text: str, cased: bool = True) -> Prediction:
+        """Predict the insertion at every gap of stripped ``text``.
+
+        ``cased=False`` takes the input as lowercased: insertions are
+        predicted all the same, and casing comes from the lexicon and
+        sentence starts (the network has no casing head yet).
+        """
+        n = len(text)
+        ins = [""] * (n + 1)
+        conf = [1.0] * (n + 1)
+        enc = self.wp.encode(text)
+        if not len(enc):
+            return Prediction(ins, conf, text)
+        (a_idx, a_p), (b_idx, b_p) = self._scores(enc.ids, enc.shapes)
+        after, before = self.after_labels.labels, self.before_labels.labels
+        for e, k, p in zip(enc.ends.tolist(), a_idx.tolist(), a_p.tolist(), strict=True):
+            ins[e], conf[e] = after[k], p
+        for r, s, k, p in zip(
+            enc.region.tolist(), enc.starts.tolist(), b_idx.tolist(), b_p.tolist(), strict=True
+        ):
+            if r < 0:
+                continue
+            for g, part in enumerate(split_region(before[k], s - r + 1), r):
+                ins[g], conf[g] = part, p
+        for g, (s, p) in inner_insertions(enc, self.lexicon, cased).items():
+            ins[g], conf[g] = s, p
+        ins = [_KEPT.sub("", s) for s in ins]
+        kept = text if cased else self._recase(text, ins)
+        return Prediction(ins, conf, kept)
+
+    def _recase(self, text: str, ins: list[str]) -> str:
+        """Casing for lowercased input: lexicon forms, then sentence starts."""
+        kept = list(text)
+        plist = list(pieces(text))
+        for p in plist:
+            forms = self.lexicon.get(word_key(p.text))
+            if not forms:
+                continue
+            fit = {f: c for f, c in forms.items() if strip_seed(f).lower() == word_key(p.text)}
+            if fit:
+                letters = strip_seed(max(fit, key=fit.__getitem__))
+                kept[p.start : p.end] = [
+                    f if f.lower() == c else c for f, c in zip(letters, p.text, strict=True)
+                ]
+        _capitalise_sentences(text, ins, kept, plist)
+        return "".join(kept)
+
+
+def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Argmax and its softmax probability along the last axis."""
+    logits = logits.astype(np.float64)
+    idx = logits.argmax(-1)
+    top = np.take_along_axis(logits, idx[..., None], -1)
+    return idx, 1.0 / np.exp(logits - top).sum(-1)
+
+
+class OnnxModel(WindowPredictor):
+    """The learned restorer on onnxruntime: ``OnnxModel.load(dir).predict(text)``."""
+
+    def __init__(self, session, config: dict, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.config = config
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        threads: int = 2,
+        lexicon: dict[str, dict[str, int]] | None = None,
+        variant: str | None = None,
+        batch_size: int = 16,
+    ) -> OnnxModel:
+        """Load an exported model directory.
+
+        ``variant`` picks the ONNX file (``model.onnx`` or ``model.int8.onnx``;
+        default: the one ``config.json`` names). ``threads`` bounds
+        onnxruntime's intra-op threads.
+        """
+        import onnxruntime as ort
+
+        path = Path(path)
+        cfg_file = path / "config.json"
+        if not cfg_file.exists():
+            raise FileNotFoundError(
+                f"no exported model at {path} (config.json missing); export one with "
+                "`python -m unstrip.export RUN_DIR --out DIR`"
+            )
+        config = json.loads(cfg_file.read_text(encoding="utf-8"))
+        onnx_file = path / (variant or config.get("onnx", "model.onnx"))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(
+            os.fspath(onnx_file), opts, providers=["CPUExecutionProvider"]
+        )
+        vocab = path / "vocab.txt"
+        after, before = load_label_sets(path / "labels.json")
+        return cls(
+            session,
+            config,
+            WordPieces.load(vocab if vocab.exists() else DEFAULT_VOCAB),
+            after,
+            before,
+            lexicon=lexicon,
+            window=int(config.get("window", 256)),
+            overlap=int(config.get("overlap", 64)),
+            batch_size=batch_size,
+        )
+
+    def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
+        feeds = {"input_ids": ids, "shape_ids": shapes, "attention_mask": mask}
+        after, before = self.session.run(["after_logits", "before_logits"], feeds)
+        return after, before

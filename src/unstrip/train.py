@@ -1,0 +1,406 @@
+"""Training the learned restorer: ``python -m unstrip.train CORPUS... --out DIR``.
+
+Clean text is its own training data: every document is stripped with the
+seed profile, cut into word pieces, and labelled with the insertions at the
+gaps around each piece (:mod:`unstrip.features`). This script
+
+- reads JSONL(.gz) or ``.txt`` corpora and holds out the dev split by
+  document (the corpus ``split`` field; documents without one go to dev
+  when a hash of their id says so, about 1 in 20);
+- encodes the training documents once and caches the arrays in ``DIR``, so
+  a rerun, and every batch, costs no tokenising;
+- chooses the label inventories (the most frequent insertion strings) and
+  keeps them in ``DIR/labels.json`` for the life of the run;
+- fine-tunes all-MiniLM-L6-v2 (or a network from scratch, ``--scratch``)
+  with AdamW, linear warmup then linear decay;
+- scores restorations of a few dev documents every ``--eval-every`` steps
+  (:func:`unstrip.scoring.score_corpus`), shown on the progress bar and
+  logged to ``DIR/log.jsonl``;
+- saves checkpoints to ``DIR`` and resumes from the latest one when rerun
+  with the same ``DIR``.
+
+CUDA is used when present (bf16 autocast), else the CPU. Export the result
+with ``python -m unstrip.export DIR --out MODEL_DIR``.
+
+    python -m unstrip.train ../shared/corpora/*.jsonl.gz --out runs/minilm \\
+        --max-steps 20000 --batch-size 32
+
+>>> split_of("doc-0", None), split_of("doc-1", None), split_of("x", "dev")
+('train', 'dev', 'dev')
+>>> lr_at(0, 100, 10, 1.0), lr_at(10, 100, 10, 1.0), lr_at(55, 100, 10, 1.0)
+(0.1, 1.0, 0.5)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from unstrip.corpus import iter_documents
+from unstrip.features import (
+    DEFAULT_VOCAB,
+    IGNORE,
+    DocArrays,
+    LabelSet,
+    WordPieces,
+    label_documents,
+    load_label_sets,
+    pack_windows,
+    remap,
+    save_label_sets,
+)
+from unstrip.nn import Config, UnstripNet, base_config, load_base_weights
+from unstrip.onnx_model import WindowPredictor
+
+__all__ = ["TorchModel", "main", "load_checkpoint", "latest_checkpoint"]
+
+CACHE_VERSION = 1
+
+
+def split_of(doc_id: str, split: str | None) -> str:
+    """The split a document belongs to: its own, or ``dev`` for 1 in 20 ids by hash."""
+    if split:
+        return split
+    h = int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:4], "big")
+    return "dev" if h % 20 == 0 else "train"
+
+
+def lr_at(step: int, max_steps: int, warmup: int, peak: float) -> float:
+    """Learning rate at ``step``: linear warmup to ``peak``, then linear decay to 0."""
+    if step < warmup:
+        return peak * (step + 1) / max(1, warmup)
+    return peak * max(0.0, (max_steps - step) / max(1, max_steps - warmup))
+
+
+class TorchModel(WindowPredictor):
+    """A :class:`UnstripNet` behind the same ``predict`` as the ONNX model."""
+
+    def __init__(self, net: UnstripNet, *args, device: str = "cpu", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.net = net
+        self.device = device
+
+    @torch.no_grad()
+    def _run(self, ids, shapes, mask):
+        was = self.net.training
+        self.net.eval()
+        dev = self.device
+        a, b = self.net(
+            torch.from_numpy(ids).to(dev),
+            torch.from_numpy(shapes).to(dev),
+            torch.from_numpy(mask).to(dev),
+        )
+        self.net.train(was)
+        return a.float().cpu().numpy(), b.float().cpu().numpy()
+
+
+# -- data ---------------------------------------------------------------------
+
+
+def read_corpora(paths: list[str], max_train: int | None, max_dev: int | None):
+    """Clean texts of the train and dev splits (dev in a fixed order mixing the sources)."""
+    train, dev = [], []
+    for d in iter_documents(paths):
+        if split_of(d.id, d.split) == "dev":
+            dev.append(d)
+        elif max_train is None or len(train) < max_train:
+            train.append(d.text)
+    dev.sort(key=lambda d: hashlib.sha1(d.id.encode("utf-8")).hexdigest())
+    if max_dev is not None:
+        dev = dev[:max_dev]
+    return train, [d.text for d in dev]
+
+
+def _cache_key(args, paths: list[str]) -> str:
+    h = hashlib.sha1()
+    for p in sorted(paths):
+        st = Path(p).stat()
+        h.update(f"{Path(p).resolve()}|{st.st_size}|{int(st.st_mtime)}\n".encode())
+    h.update(
+        json.dumps(
+            [CACHE_VERSION, args.window, args.max_train_docs, args.profile, args.after_labels,
+             args.before_labels, str(args.vocab)]
+        ).encode()
+    )
+    return h.hexdigest()[:12]
+
+
+def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str]):
+    """Encode, label and window the training texts once; reuse the cache after that."""
+    cache = out / f"cache-{_cache_key(args, args.corpus)}.npz"
+    labels_file = out / "labels.json"
+    if cache.exists() and labels_file.exists():
+        after, before = load_label_sets(labels_file)
+        with np.load(cache) as z:
+            return {k: z[k] for k in z.files}, after, before
+    t0 = time.time()
+    it = label_documents(
+        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr), wp, args.profile
+    )
+    if labels_file.exists():
+        after, before = load_label_sets(labels_file)
+    else:
+        after = LabelSet.from_counts(it.after_counts, args.after_labels)
+        before = LabelSet.from_counts(it.before_counts, args.before_labels)
+        save_label_sets(labels_file, after, before)
+    docs = [
+        DocArrays(ids, shapes, remap(a, it.strings, after), remap(b, it.strings, before))
+        for (ids, shapes), (a, b) in zip(it.inputs, it.labels, strict=True)
+    ]
+    data = pack_windows(docs, args.window, wp.cls_id, wp.sep_id, wp.pad_id)
+    tmp = cache.with_suffix(".tmp.npz")
+    np.savez(tmp, **data)
+    tmp.replace(cache)
+    pieces = int(sum(len(d.ids) for d in docs))
+    print(
+        f"encoded {len(docs)} documents, {pieces} word pieces, {len(data['ids'])} windows "
+        f"in {time.time() - t0:.0f}s; label coverage after {after.coverage:.5f}, "
+        f"before {before.coverage:.5f}",
+        file=sys.stderr,
+    )
+    return data, after, before
+
+
+# -- checkpoints ----------------------------------------------------------------
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    """The checkpoint with the highest step in ``out``, if any."""
+    found = sorted(out.glob("checkpoint-*.pt"))
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, device: str = "cpu") -> tuple[UnstripNet, dict]:
+    """A network and the checkpoint's other contents, from ``path``."""
+    ck = torch.load(path, map_location=device, weights_only=False)
+    net = UnstripNet(Config.from_json(ck["config"]))
+    net.load_state_dict(ck["model"])
+    return net.to(device), ck
+
+
+def _save(out: Path, step: int, net, opt, cfg: Config, keep: int) -> None:
+    path = out / f"checkpoint-{step:08d}.pt"
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {
+            "step": step,
+            "config": cfg.to_json(),
+            "model": net.state_dict(),
+            "optimizer": opt.state_dict(),
+            "rng": {"torch": torch.get_rng_state(), "python": random.getstate()},
+        },
+        tmp,
+    )
+    tmp.replace(path)
+    for old in sorted(out.glob("checkpoint-*.pt"))[:-keep]:
+        old.unlink()
+
+
+# -- evaluation -------------------------------------------------------------------
+
+
+def evaluate(model: TorchModel, dev_texts: list[str]) -> dict:
+    """Restore stripped dev texts and score them (micro-F1, IER, per-mark F1)."""
+    from unstrip.profiles import seed
+    from unstrip.restorer import Restorer
+    from unstrip.scoring import score_corpus
+
+    r = Restorer(model=model)
+    score = score_corpus((g, r.restore(seed(g), profile="seed")) for g in dev_texts)
+    marks = score.per_mark()
+    return {
+        "micro_f1": round(score.micro_f1, 4),
+        "ier": round(score.insertion_error_rate, 4),
+        "violations": score.violations,
+        "f1": {m: round(v["f1"], 3) for m, v in marks.items() if v["gold"]},
+    }
+
+
+# -- main -------------------------------------------------------------------------
+
+
+def _head_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the labelled gaps (0, not NaN, when there are none)."""
+    target = target.flatten()
+    total = F.cross_entropy(logits.float().flatten(0, 1), target, ignore_index=IGNORE,
+                            reduction="sum")
+    return total / (target != IGNORE).sum().clamp(min=1)
+
+
+def _device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, p in net.named_parameters():
+        (decay if p.dim() >= 2 and not name.startswith(("tok.", "pos.", "shape.")) else
+         no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.98), eps=1e-6)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m unstrip.train", description=__doc__.split("\n\n")[0]
+    )
+    ap.add_argument("corpus", nargs="+", help="JSONL(.gz) or .txt files of clean text")
+    ap.add_argument("--out", required=True, type=Path, help="run directory (resumed if present)")
+    ap.add_argument("--max-steps", type=int, default=20000)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-4, help="peak learning rate")
+    ap.add_argument("--warmup", type=float, default=0.05, help="warmup, fraction of max steps")
+    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    ap.add_argument("--window", type=int, default=256, help="word pieces per window, with "
+                    "[CLS] and [SEP]")
+    ap.add_argument("--profile", default="seed", choices=["seed"],
+                    help="damage to learn to undo (lower needs a casing head: not yet)")
+    ap.add_argument("--after-labels", type=int, default=300, help="after-head inventory size")
+    ap.add_argument("--before-labels", type=int, default=100, help="before-head inventory size")
+    ap.add_argument("--scratch", action="store_true", help="random init instead of MiniLM")
+    ap.add_argument("--layers", type=int, default=6, help="with --scratch")
+    ap.add_argument("--hidden", type=int, default=384, help="with --scratch")
+    ap.add_argument("--heads", type=int, default=12, help="with --scratch")
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--save-every", type=int, default=500)
+    ap.add_argument("--keep", type=int, default=2, help="checkpoints to keep")
+    ap.add_argument("--dev-docs", type=int, default=16, help="dev documents scored per eval")
+    ap.add_argument("--max-train-docs", type=int, default=None, help="for smoke runs")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB)
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    device = _device(args.device)
+    if device == "cpu":
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+
+    wp = WordPieces.load(args.vocab)
+    train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
+    data, after_set, before_set = prepare_data(args, out, wp, train_texts)
+    n_rows = len(data["ids"])
+    if n_rows == 0:
+        raise SystemExit("no training text: every document went to dev or was empty")
+
+    ckpt = latest_checkpoint(out)
+    heads = {"n_after": len(after_set), "n_before": len(before_set)}
+    if ckpt is not None:
+        net, ck = load_checkpoint(ckpt, device)
+        cfg = net.cfg
+        step = ck["step"]
+    else:
+        if args.scratch:
+            cfg = Config(vocab_size=wp.vocab_size, hidden=args.hidden, layers=args.layers,
+                         heads=args.heads, intermediate=4 * args.hidden, **heads)
+            net = UnstripNet(cfg)
+        else:
+            cfg = base_config(**heads)
+            net = UnstripNet(cfg)
+            load_base_weights(net)
+        net = net.to(device)
+        ck, step = None, 0
+    run_info = {
+        "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
+        "profile": args.profile,
+        "init": "scratch" if args.scratch else "all-MiniLM-L6-v2", "vocab": "vocab.txt",
+    }
+    (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
+
+    opt = _optimizer(net, args.lr, args.weight_decay)
+    if ck is not None:
+        opt.load_state_dict(ck["optimizer"])
+        torch.set_rng_state(ck["rng"]["torch"])
+        random.setstate(ck["rng"]["python"])
+    warmup = int(args.warmup * args.max_steps)
+    predictor = TorchModel(net, wp, after_set, before_set, window=args.window,
+                           overlap=args.window // 4, device=device)
+    cuda = device.startswith("cuda")
+    # The whole (pre-tokenised) data set is a few hundred MB at most: keep it
+    # on the device and index batches there, so loading never starves a GPU.
+    tensors = {k: torch.from_numpy(v.astype(np.int64)).to(device) for k, v in data.items()}
+    lengths = data["lengths"]
+    per_epoch = max(1, n_rows // args.batch_size)
+    log = (out / "log.jsonl").open("a", encoding="utf-8")
+    bar = tqdm(total=args.max_steps, initial=step, desc="training", unit="step",
+               disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
+    ema = None
+    tokens = 0
+    t0 = time.time()
+    dev_f1 = None
+    net.train()
+    while step < args.max_steps:
+        epoch, k = divmod(step, per_epoch)
+        order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
+        sel = order[k * args.batch_size : (k + 1) * args.batch_size]
+        t = int(lengths[sel].max())
+        rows = torch.from_numpy(sel).to(device)
+        batch = {key: tensors[key][rows, :t] for key in ("ids", "shapes", "after", "before")}
+        mask = (batch["ids"] != wp.pad_id).long()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.max_steps, warmup, args.lr)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+            la, lb = net(batch["ids"], batch["shapes"], mask)
+        loss = _head_loss(la, batch["after"]) + _head_loss(lb, batch["before"])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        step += 1
+        tokens += int(lengths[sel].sum())
+        value = loss.item()
+        ema = value if ema is None else 0.98 * ema + 0.02 * value
+        rate = tokens / max(1e-9, time.time() - t0)
+        post = {"loss": f"{ema:.4f}", "tok/s": f"{rate:.0f}"}
+        if dev_f1 is not None:
+            post["dev_f1"] = f"{dev_f1:.4f}"
+        bar.set_postfix(post, refresh=False)
+        bar.update(1)
+        record = None
+        if dev_texts and (step % args.eval_every == 0 or step == args.max_steps):
+            scores = evaluate(predictor, dev_texts)
+            dev_f1 = scores["micro_f1"]
+            record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate), **scores}
+            bar.write(f"step {step}: loss {ema:.4f}, dev micro-F1 {scores['micro_f1']:.4f}, "
+                      f"IER {scores['ier']:.4f}", file=sys.stderr)
+        elif step % 50 == 0:
+            record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate),
+                      "lr": opt.param_groups[0]["lr"]}
+        if record:
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+        if step % args.save_every == 0 or step == args.max_steps:
+            _save(out, step, net, opt, cfg, args.keep)
+    bar.close()
+    log.close()
+    if math.isnan(ema or 0.0):
+        print("training diverged (loss is NaN)", file=sys.stderr)
+        return 1
+    print(f"done: step {step}, loss {ema if ema is not None else float('nan'):.4f}, "
+          f"checkpoint in {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

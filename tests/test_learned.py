@@ -1,0 +1,290 @@
+"""The learned restorer: labels and features (no torch), then a tiny end-to-end run.
+
+The end-to-end test trains a tiny network from scratch on CPU for a few
+steps, resumes it, exports it to ONNX, loads it with onnxruntime and
+restores text through :class:`unstrip.Restorer`; it is skipped when the
+``train`` extra (torch, onnx, onnxruntime) is not installed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unstrip.alignment import apply
+from unstrip.features import (
+    CASES,
+    IGNORE,
+    JOINS,
+    DocArrays,
+    LabelSet,
+    WordPieces,
+    best_window,
+    gap_labels,
+    inner_insertions,
+    label_documents,
+    pack_windows,
+    remap,
+    split_region,
+    window_spans,
+)
+from unstrip.onnx_model import WindowPredictor
+from unstrip.profiles import seed
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="module")
+def wp() -> WordPieces:
+    return WordPieces.load()
+
+
+def _join(shape: int) -> str:
+    return JOINS[(shape - 1) // len(CASES)]
+
+
+def _case(shape: int) -> str:
+    return CASES[(shape - 1) % len(CASES)]
+
+
+# -- features and labels (no torch) --------------------------------------------
+
+
+def test_spans_cover_the_pieces(wp):
+    x = "The selfproclaimed groups ruleReports said 20000"
+    enc = wp.encode(x)
+    for s, e, tok in zip(enc.starts, enc.ends, enc.tokens(wp), strict=True):
+        assert x[s:e].lower() == tok.removeprefix("##")
+
+
+def test_shapes_say_casing_and_joins(wp):
+    enc = wp.encode("ruleReports NATO  said 2015")
+    toks = enc.tokens(wp)
+    got = [(t, _join(int(s)), _case(int(s))) for t, s in zip(toks, enc.shapes, strict=True)]
+    assert got == [
+        ("rule", "space", "lower"),
+        ("reports", "joined", "capitalised"),
+        ("nato", "space", "upper"),
+        ("said", "spaces", "lower"),
+        ("2015", "space", "digit"),
+    ]
+
+
+def test_labels_at_joints_wordpiece_cuts_and_openings(wp):
+    gold = 'He said, “It’s self-proclaimed.”\n\n(The $800 — “cheap” deal).'
+    x = seed(gold)
+    enc = wp.encode(x)
+    after, before = gap_labels(enc, gold)
+    toks = enc.tokens(wp)
+    lab = dict(zip(toks, zip(after, before, strict=True), strict=False))
+    assert lab["said"] == (",", "")
+    assert lab["self"] == ("-", "")  # a word-piece boundary inside a word: the model's
+    assert lab["##ed"] == (".”\n\n(", None)  # a joint: everything between the pieces
+    assert lab["the"] == ("", None)
+    assert lab["800"] == ("", "$")
+    assert lab["cheap"] == ("”", "— “")  # two spaces: one label for the whole run
+    assert lab["deal"] == (").", "")
+    assert lab["its"] == ("", "“")  # its apostrophe is inside one word piece: the lexicon's
+
+
+def test_labels_rebuild_the_gold_exactly(wp):
+    """Perfect labels plus the gold's own inner gaps give the gold back."""
+    gold = "Reports say “the group’s U.S. arm” lost $20,000 — 15-year-olds.\n\nNot so?"
+    x = seed(gold)
+    enc = wp.encode(x)
+    after, before = gap_labels(enc, gold)
+    ins = [""] * (len(x) + 1)
+    for e, a in zip(enc.ends.tolist(), after, strict=True):
+        ins[e] = a
+    for r, s, b in zip(enc.region.tolist(), enc.starts.tolist(), before, strict=True):
+        if r >= 0:
+            for g, part in enumerate(split_region(b, s - r + 1), r):
+                ins[g] = part
+    from unstrip.alignment import align
+
+    gold_ins = align(gold, x).insertions
+    inside = {g for a, b in zip(enc.starts.tolist(), enc.ends.tolist(), strict=True)
+              for g in range(a + 1, b)}
+    for g, s in enumerate(gold_ins):
+        if s and s != ins[g]:
+            assert g in inside and not ins[g]  # only the lexicon's gaps are left
+            ins[g] = s
+    assert apply(x, ins) == gold
+
+
+def test_label_inventory_maps_rare_strings_to_the_nearest(wp):
+    counts = Counter({"": 100, ",": 20, ".": 15, ".”": 5, "?”": 1})
+    ls = LabelSet.from_counts(counts, size=4)
+    assert ls.labels == ["", ",", ".", ".”"]
+    assert ls.labels[ls.id("?”")] == ".”"
+    assert ls.labels[ls.id("@@@")] == ""
+    assert 0.99 < ls.coverage < 1.0
+    again = LabelSet.from_json(json.loads(json.dumps(ls.to_json())))
+    assert again.labels == ls.labels
+
+
+def test_label_documents_and_windows(wp):
+    texts = ["He said: “No.”\n\nThen he left, quickly.", "A (small) test — really?"] * 3
+    it = label_documents(texts, wp)
+    after = LabelSet.from_counts(it.after_counts, 50)
+    before = LabelSet.from_counts(it.before_counts, 20)
+    docs = [
+        DocArrays(ids, shapes, remap(a, it.strings, after), remap(b, it.strings, before))
+        for (ids, shapes), (a, b) in zip(it.inputs, it.labels, strict=True)
+    ]
+    data = pack_windows(docs, 8, wp.cls_id, wp.sep_id, wp.pad_id)
+    assert data["ids"].shape[1] == 8
+    assert (data["ids"][:, 0] == wp.cls_id).all()
+    real = data["after"] != IGNORE
+    assert real.sum() == sum(len(d.ids) for d in docs)
+    assert "“" in before.labels and ".”\n\n" in after.labels
+
+
+def test_windows_overlap_and_pick_the_most_central():
+    spans = window_spans(1000, 254, 64)
+    assert spans[0][0] == 0 and spans[-1][1] == 1000
+    assert all(b - a == 254 for a, b in spans)
+    win, pos = best_window(spans, 1000)
+    for i in (0, 200, 500, 999):
+        a, b = spans[win[i]]
+        assert a + pos[i] == i
+        assert min(i - a, b - 1 - i) == max(min(i - s, e - 1 - i) for s, e in spans if s <= i < e)
+
+
+def test_inner_gaps_come_from_the_lexicon_only_inside_a_word_piece(wp):
+    lex = {"groups": {"group's": 5, "groups": 1}, "selfproclaimed": {"self-proclaimed": 3},
+           "00000": {"00,000": 9}}
+    enc = wp.encode("the groups selfproclaimed 20000")
+    got = inner_insertions(enc, lex)
+    assert got[9] == ("'", 5 / 6)
+    assert 15 not in got  # self|-|##pro: a word-piece boundary, the model says it
+    assert got[28] == (",", 1.0)
+
+
+class _Oracle(WindowPredictor):
+    """Answers the gold labels: tests the decoding path without a network."""
+
+    def __init__(self, wp, after, before, gold_ids):
+        super().__init__(wp, after, before, lexicon={}, window=10, overlap=4, batch_size=3)
+        self.gold = gold_ids
+
+    def _run(self, ids, shapes, mask):
+        rows = [self.gold.pop(0) for _ in range(len(ids))]
+        t = ids.shape[1]
+        a = np.zeros((len(ids), t, len(self.after_labels)), np.float32)
+        b = np.zeros((len(ids), t, len(self.before_labels)), np.float32)
+        for r, (ga, gb) in enumerate(rows):
+            for k, (x, y) in enumerate(zip(ga, gb, strict=True), 1):
+                a[r, k, x] = 9.0
+                b[r, k, max(y, 0)] = 9.0
+        return a, b
+
+
+def test_decoding_windows_puts_gold_labels_back(wp):
+    gold = ("“Yes,” he said. “We lost $800 — maybe more.”\n\nThen: (nothing) at all! "
+            "Really? Yes; really.")
+    x = seed(gold)
+    enc = wp.encode(x)
+    after_s, before_s = gap_labels(enc, gold)
+    after = LabelSet(["", *sorted(set(after_s) - {""})])
+    before = LabelSet(["", *sorted({b for b in before_s if b})])
+    a_ids = [after.id(s) for s in after_s]
+    b_ids = [IGNORE if s is None else before.id(s) for s in before_s]
+    spans = window_spans(len(enc), 8, 4)
+    rows = [(a_ids[a:b], b_ids[a:b]) for a, b in spans]
+    p = _Oracle(wp, after, before, rows).predict(x)
+    assert apply(x, p.insertions) == gold
+    assert all(0.99 < c <= 1.0 for c in p.confidence)
+
+
+# -- end to end (torch, onnx, onnxruntime) ---------------------------------------------
+
+_OWN = [
+    "The company said on Monday it would cut 1,200 jobs.",
+    "“We don’t expect a recovery soon,” the chief executive, John Smith, said.",
+    "Shares fell 3.5% to $20.40 in early trading.\n\nAnalysts were not surprised.",
+    "It’s a self-proclaimed success; the group’s rivals disagree.",
+    "Why now? Because the U.S. market (its largest) is slowing.",
+]
+
+
+def _smoke_corpus(tmp_path):
+    path = tmp_path / "smoke.jsonl"
+    lines = []
+    if CORPORA.exists():
+        from unstrip.corpus import corpus_files, iter_documents
+
+        docs = itertools.islice(iter_documents(corpus_files(CORPORA.parent), "train"), 60)
+        lines = [{"id": d.id, "text": d.text[:600], "split": "train"} for d in docs]
+    if not lines:
+        lines = [{"id": f"own-{i}", "text": t, "split": "train"} for i, t in enumerate(_OWN * 8)]
+    lines += [{"id": f"dev-{i}", "text": t, "split": "dev"} for i, t in enumerate(_OWN[:2])]
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from unstrip import export, train
+
+    tmp = tmp_path_factory.mktemp("learned")
+    corpus = _smoke_corpus(tmp)
+    run = tmp / "run"
+    args = [str(corpus), "--out", str(run), "--scratch", "--layers", "1", "--hidden", "32",
+            "--heads", "2", "--batch-size", "4", "--window", "64", "--eval-every", "3",
+            "--save-every", "3", "--dev-docs", "2", "--no-progress", "--lr", "1e-3"]
+    assert train.main([*args, "--max-steps", "3"]) == 0
+    assert train.latest_checkpoint(run).name == "checkpoint-00000003.pt"
+    assert train.main([*args, "--max-steps", "6"]) == 0  # resumes at step 3
+    assert train.latest_checkpoint(run).name == "checkpoint-00000006.pt"
+    log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "micro_f1" in r] == [3, 6]
+    assert all(r["violations"] == 0 for r in log if "micro_f1" in r)
+    out = export.export(run, tmp / "model", int8=True)
+    return out
+
+
+def test_export_writes_a_complete_model_dir(exported):
+    names = {p.name for p in exported.iterdir()}
+    assert {"model.onnx", "model.int8.onnx", "labels.json", "config.json", "vocab.txt"} <= names
+    cfg = json.loads((exported / "config.json").read_text())
+    assert cfg["onnx"] == "model.int8.onnx" and cfg["step"] == 6
+
+
+@pytest.fixture(scope="module")
+def onnx_restorer(exported):
+    from unstrip import Restorer
+    from unstrip.onnx_model import OnnxModel
+
+    return Restorer(model=OnnxModel.load(exported, lexicon={"dont": {"don't": 3}}))
+
+
+def test_onnx_model_predicts_like_the_baseline_interface(exported):
+    from unstrip.onnx_model import OnnxModel
+
+    m = OnnxModel.load(exported, variant="model.onnx", lexicon={})
+    x = "The groups leader said dont go " * 40  # several windows
+    p = m.predict(x)
+    assert len(p.insertions) == len(p.confidence) == len(x) + 1
+    assert p.kept == x
+    assert all(0.0 < c <= 1.0 for c in p.confidence)
+    assert m.predict("").insertions == [""]
+    assert m.predict("   ").kept == "   "
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="abcXYZ019  ", max_size=80))
+def test_restorer_keeps_the_invariant(onnx_restorer, x):
+    out = onnx_restorer.restore(x, profile="seed")
+    assert seed(out) == x
