@@ -37,8 +37,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from unstrip.alignment import align
+from unstrip.lexicon import choose_form
 from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import RUN, fill_digits, pieces, word_key
+from unstrip.tokens import RUN, pieces, word_key
 
 __all__ = ["BaselineModel", "Prediction", "build", "DEFAULT_PATH"]
 
@@ -144,25 +145,6 @@ class BaselineModel:
             return cls(json.load(fh))
 
     # -- prediction --------------------------------------------------------
-    def _form(self, piece: str, cased: bool) -> tuple[str, float]:
-        forms = self.lexicon.get(word_key(piece))
-        if not forms:
-            return piece, 1.0
-        if cased:
-            fit = {f: n for f, n in forms.items() if strip_seed(fill_digits(f, piece)) == piece}
-        else:
-            fit = forms
-        if not fit:
-            return piece, 1.0
-        best = max(fit, key=fit.__getitem__)
-        if not cased and best.isupper() and best.isalpha() and len(best) > 1:
-            # Datelines (LONDON, March 3) inflate all-caps forms of names;
-            # prefer a mixed-case form that is not much rarer.
-            others = [f for f in fit if not f.isupper() and 3 * fit[f] >= fit[best]]
-            if others:
-                best = max(others, key=fit.__getitem__)
-        return fill_digits(best, piece), fit[best] / sum(fit.values())
-
     def _gap(self, kind: str, prev: str, nxt: str, nxt_ctx: str) -> tuple[str, float]:
         prior = self.priors[kind]
         t_prev, t_next = self.tables[kind + "_prev"], self.tables[kind + "_next"]
@@ -186,7 +168,7 @@ class BaselineModel:
         plist = list(pieces(text))
         forms: list[str] = []
         for p in plist:
-            form, c = self._form(p.text, cased)
+            form, c = choose_form(self.lexicon, p.text, cased)
             forms.append(form)
             # Spread the form's interior insertions over the piece's gaps.
             a = align(form, p.text if cased else p.text.lower(), "seed" if cased else "lower")

@@ -121,6 +121,13 @@ _profile_option = click.option(
     help="The damage the input shows. auto detects stripped, lowercased, "
     "mis-encoded or already punctuated text.",
 )
+_model_option = click.option(
+    "--model",
+    default="auto",
+    show_default=True,
+    help="Which model restores: auto (the learned model shipped in the package, "
+    "else the baseline), learned, baseline, or a path to an exported model directory.",
+)
 _errors_option = click.option(
     "--errors",
     type=ERRORS,
@@ -140,8 +147,9 @@ _errors_option = click.option(
               help="Print JSON: the text plus every insertion with its offset and confidence.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json is the same as --explain.")
+@_model_option
 @_errors_option
-def restore(files, output, profile, explain, fmt, errors) -> None:
+def restore(files, output, profile, explain, fmt, model, errors) -> None:
     """Restore FILES (or standard input) and print the text as written.
 
     Each file is restored on its own; long inputs stream through in windows,
@@ -150,7 +158,7 @@ def restore(files, output, profile, explain, fmt, errors) -> None:
     [{"offset", "insert", "confidence"}], "recased", "encoding_repairs"}, with
     offsets counted in characters of the input.
     """
-    restorer = Restorer()
+    restorer = Restorer(model)
     explain = explain or fmt == "json"
     with _user_errors(), _output(output) as out:
         for path in files or (None,):
@@ -232,8 +240,9 @@ def _load_docs(path: str, errors: str) -> list[Document]:
               help="Score on an IWSLT TED file (token TAB O/COMMA/PERIOD/QUESTION) instead.")
 @click.option("--block", type=int, default=None,
               help="With --iwslt: score only this one of 10 contiguous blocks (-1 = last).")
+@_model_option
 @_errors_option
-def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, errors) -> None:
+def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, model, errors) -> None:
     """Score restorations of GOLD (a .txt file or JSONL of {"id","text"}).
 
     With PRED (same format; JSONL matched by id), score it against GOLD.
@@ -256,7 +265,7 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, errors) -
             pairs = iw.read_tsv(iwslt)
             if block is not None:
                 pairs = iw.split_blocks(pairs)[block]
-            result = iw.evaluate_pairs(pairs[:limit] if limit else pairs, Restorer())
+            result = iw.evaluate_pairs(pairs[:limit] if limit else pairs, Restorer(model))
             click.echo(json.dumps(result.to_dict(), indent=2) if as_json
                        else result.format_table())
         return
@@ -270,7 +279,7 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, errors) -
         if not golds:
             raise ValueError(f"{gold}: no documents to score")
         if pred is None:
-            restorer = Restorer()
+            restorer = Restorer(model)
             damage_fn = PROFILES[profile]
             target = "mojibake" if profile == "mojibake" else profile
             if target in ("seed", "lower"):

@@ -51,8 +51,9 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from unstrip.alignment import align
+from unstrip.lexicon import choose_form, gap_support
 from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import fill_digits, pieces, word_key
+from unstrip.tokens import pieces, word_key
 
 __all__ = [
     "CASES",
@@ -351,22 +352,29 @@ def best_window(spans: list[tuple[int, int]], n: int) -> tuple[np.ndarray, np.nd
 
 
 def inner_insertions(
-    enc: Encoded, lexicon: dict[str, dict[str, int]], cased: bool = True
+    enc: Encoded,
+    lexicon: dict[str, dict[str, int]],
+    cased: bool = True,
+    confident: float | None = None,
 ) -> dict[int, tuple[str, float]]:
-    """Insertions at gaps strictly inside a word piece, from a lexicon of written forms.
+    """Insertions inside words, from a lexicon of written forms.
 
     ``lexicon`` maps :func:`unstrip.tokens.word_key` keys to counts of
-    written forms (the baseline model's lexicon). The most frequent form that
-    fits the piece is chosen (with ``cased``, one whose letters keep the
-    piece's capitals), and only its insertions that fall strictly inside one
-    word piece are returned, as ``{gap: (insertion, share of the form)}``;
-    gaps between word pieces are the model's.
+    written forms (the baseline model's lexicon); the form is chosen by
+    :func:`unstrip.lexicon.choose_form`. Its insertions that fall strictly
+    inside one word piece are returned as ``{gap: (insertion, share of the
+    form)}``. Gaps between word pieces of a word are the network's, unless
+    ``confident`` is given: then those where at least that share of the
+    word's forms insert something (:func:`unstrip.lexicon.gap_support`) are
+    returned too, with that share (the caller decides whether they win).
 
     >>> wp = WordPieces.load()
     >>> inner_insertions(wp.encode("the groups"), {"groups": {"group's": 3, "groups": 1}})
     {9: ("'", 0.75)}
     >>> inner_insertions(wp.encode("dont"), {"dont": {"don't": 9}})  # don|##t: the model's
     {}
+    >>> inner_insertions(wp.encode("dont"), {"dont": {"don't": 6, "don’t": 3}}, confident=0.9)
+    {3: ("'", 1.0)}
     """
     out: dict[int, tuple[str, float]] = {}
     if not len(enc):
@@ -382,21 +390,18 @@ def inner_insertions(
             j += 1
         a, b = starts[i], ends[j - 1]
         word = text[a:b]
-        forms = lexicon.get(word_key(word))
-        if forms and b - a > 1:
-            if cased:
-                fit = {f: c for f, c in forms.items() if strip_seed(fill_digits(f, word)) == word}
-            else:
-                fit = {f: c for f, c in forms.items() if strip_seed(f).lower() == word_key(word)}
-            if fit:
-                best = max(fit, key=fit.__getitem__)
-                share = fit[best] / sum(fit.values())
-                form = fill_digits(best, word)
-                ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
-                cuts = set(ends[i : j - 1])
-                for k in range(1, b - a):
-                    if ins.insertions[k] and a + k not in cuts:
-                        out[a + k] = (ins.insertions[k], share)
+        if b - a > 1 and word_key(word) in lexicon:
+            form, share = choose_form(lexicon, word, cased)
+            ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
+            cuts = set(ends[i : j - 1])
+            sure = gap_support(lexicon, word, cased) if confident is not None and cuts else {}
+            for k in range(1, b - a):
+                if not ins.insertions[k]:
+                    continue
+                if a + k not in cuts:
+                    out[a + k] = (ins.insertions[k], share)
+                elif sure and sure.get(k, 0.0) >= confident:
+                    out[a + k] = (ins.insertions[k], sure[k])
         i = j
     return out
 

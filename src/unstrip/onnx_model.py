@@ -59,12 +59,16 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
+from unstrip.lexicon import choose_form
 from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import pieces, word_key
+from unstrip.tokens import pieces
 
 __all__ = ["OnnxModel", "WindowPredictor"]
 
 _KEPT = re.compile(r"[A-Za-z0-9 ]")
+
+LEXICON_SURE = 0.9
+"""Share of the counts at which the lexicon fills an in-word gap the network left empty."""
 
 
 def _default_lexicon() -> dict[str, dict[str, int]]:
@@ -160,6 +164,11 @@ class WindowPredictor:
                 ins[g], conf[g] = part, p
         for g, (s, p) in inner_insertions(enc, self.lexicon, cased).items():
             ins[g], conf[g] = s, p
+        # Where the network left a gap between word pieces of one word empty
+        # but the lexicon is sure of the word (don|'|t), the lexicon fills it.
+        for g, (s, p) in inner_insertions(enc, self.lexicon, cased, LEXICON_SURE).items():
+            if not ins[g]:
+                ins[g], conf[g] = s, p
         ins = [_KEPT.sub("", s) for s in ins]
         kept = text if cased else self._recase(text, ins)
         return Prediction(ins, conf, kept)
@@ -169,15 +178,11 @@ class WindowPredictor:
         kept = list(text)
         plist = list(pieces(text))
         for p in plist:
-            forms = self.lexicon.get(word_key(p.text))
-            if not forms:
-                continue
-            fit = {f: c for f, c in forms.items() if strip_seed(f).lower() == word_key(p.text)}
-            if fit:
-                letters = strip_seed(max(fit, key=fit.__getitem__))
-                kept[p.start : p.end] = [
-                    f if f.lower() == c else c for f, c in zip(letters, p.text, strict=True)
-                ]
+            form, _ = choose_form(self.lexicon, p.text, cased=False)
+            letters = strip_seed(form)
+            kept[p.start : p.end] = [
+                f if f.lower() == c else c for f, c in zip(letters, p.text, strict=True)
+            ]
         _capitalise_sentences(text, ins, kept, plist)
         return "".join(kept)
 

@@ -26,9 +26,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 
-from unstrip.baseline import BaselineModel, strip_seed_complement
+from unstrip.baseline import strip_seed_complement
 from unstrip.encoding import Repair, fix_encoding, fix_encoding_and_explain
+from unstrip.models import load_model
 from unstrip.tokens import is_stripped
 
 __all__ = ["Insertion", "Restoration", "Restorer", "detect_profile", "restore", "PROFILE_CHOICES"]
@@ -110,12 +112,15 @@ def detect_profile(text: str) -> str:
 class Restorer:
     """Load a model once, restore many texts.
 
+    ``model`` is a loaded model or a name for :func:`unstrip.models.load_model`
+    (``auto``: the learned model shipped in the package, else the baseline).
+
     ``window`` is how many characters of stripped text the model sees at once
     and ``context`` how many more it sees on each side of the part whose gaps
     it decides; memory use is bounded by these, not by the input length.
     """
 
-    def __init__(self, model=None, window: int = 8000, context: int = 400):
+    def __init__(self, model="auto", window: int = 8000, context: int = 400):
         if window < 4 * context or context < 50:
             raise ValueError("need context >= 50 and window >= 4 * context")
         self._model = model
@@ -124,7 +129,10 @@ class Restorer:
 
     @cached_property
     def model(self):
-        return self._model if self._model is not None else BaselineModel.load()
+        """The model, loaded on first use: an object, or a name for :func:`load_model`."""
+        if isinstance(self._model, (str, Path)):
+            return load_model(self._model)
+        return self._model
 
     # -- public API --------------------------------------------------------
     def restore(self, text: str, profile: str = "auto") -> str:
@@ -207,6 +215,7 @@ class Restorer:
         base = 0  # absolute offset of buf[0]
         it = iter(chunks)
         final = False
+        line_start = True
         while True:
             while not final and len(buf) - done < self.window + self.context and not (
                 _LINE_BREAKS.search(buf, done)
@@ -227,6 +236,12 @@ class Restorer:
             stop = end + 1 if last else end
             core = buf[done:end]
             ins = [strip_seed_complement(s) for s in pred.insertions[done:stop]]
+            # A text neither starts nor ends with a line break it did not have.
+            if line_start and ins:
+                ins[0] = ins[0].lstrip()
+            if last and ins:
+                ins[-1] = ins[-1].rstrip()
+            line_start = False
             kept = _safe_kept(core, pred.kept[done:end], cased)
             yield base + done, core, ins, pred.confidence[done:stop], kept
             if last and brk is None:
@@ -236,6 +251,7 @@ class Restorer:
                 yield base + brk.start(), br, [""] * len(br), [1.0] * len(br), br
                 trim = brk.end()
                 done = 0
+                line_start = True
             else:
                 trim = _cut(buf, end - self.context, 0) if end > self.context else 0
                 done = end - trim

@@ -1,0 +1,87 @@
+"""The lexicon: which written form a stripped word most likely had.
+
+Stripping turns ``don't`` into ``dont``, ``self-proclaimed`` into
+``selfproclaimed`` and ``20,000`` into ``20000``. Counted over clean text, the
+written forms of each stripped word settle most in-word gaps by themselves.
+The lexicon is a plain mapping from :func:`unstrip.tokens.word_key` keys
+(lowercase, digits as ``0``) to counts of written forms (digits as ``0`` too);
+it is built with the baseline model (:func:`unstrip.baseline.build`) and
+shared by every model.
+
+>>> lex = {"dont": {"don't": 40, "dont": 1}, "00000": {"00,000": 9, "00000": 2},
+...        "london": {"LONDON": 30, "London": 25}, "groups": {"groups": 5, "group's": 3}}
+>>> choose_form(lex, "dont", cased=True)
+("don't", 0.9756)
+>>> choose_form(lex, "20500", cased=True)
+('20,500', 0.8182)
+>>> choose_form(lex, "london", cased=False)   # casing too, for lowercased input
+('London', 0.4545)
+>>> choose_form(lex, "Groups", cased=True)    # must keep the capital G: no form fits
+('Groups', 1.0)
+"""
+
+from __future__ import annotations
+
+from unstrip.profiles import seed as strip_seed
+from unstrip.tokens import fill_digits, word_key
+
+__all__ = ["choose_form", "gap_support"]
+
+
+def choose_form(
+    lexicon: dict[str, dict[str, int]], word: str, cased: bool = True
+) -> tuple[str, float]:
+    """The most frequent written form of stripped ``word`` and its share of the counts.
+
+    With ``cased`` the form must keep the word's letters exactly (capitals
+    included); without it (lowercased input) any casing may be chosen, but an
+    all-capitals form (``LONDON``, from datelines) gives way to a mixed-case
+    one at least a third as frequent. Unknown words come back unchanged with
+    share 1.0. The share is rounded to 4 places.
+    """
+    fit = _fitting(lexicon, word, cased)
+    if not fit:
+        return word, 1.0
+    best = max(fit, key=fit.__getitem__)
+    if not cased and best.isupper() and best.isalpha() and len(best) > 1:
+        others = [f for f in fit if not f.isupper() and 3 * fit[f] >= fit[best]]
+        if others:
+            best = max(others, key=fit.__getitem__)
+    return fill_digits(best, word), round(fit[best] / sum(fit.values()), 4)
+
+
+def _fitting(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[str, int]:
+    """The counted forms of ``word`` that keep its letters (its capitals too if ``cased``)."""
+    forms = lexicon.get(word_key(word))
+    if not forms:
+        return {}
+    if cased:
+        return {f: n for f, n in forms.items() if strip_seed(fill_digits(f, word)) == word}
+    low = word.lower()
+    return {f: n for f, n in forms.items() if strip_seed(fill_digits(f, word)).lower() == low}
+
+
+def gap_support(
+    lexicon: dict[str, dict[str, int]], word: str, cased: bool = True
+) -> dict[int, float]:
+    """For each inner gap of ``word``, the share of its counted forms that insert there.
+
+    Variants that differ only in the mark (``don't`` / ``don’t``) support the
+    gap together, so this says how sure the lexicon is that *something* goes
+    there, whichever form is chosen.
+
+    >>> gap_support({"dont": {"don't": 6, "don’t": 3, "dont": 1}}, "dont")
+    {3: 0.9}
+    """
+    from unstrip.alignment import align
+
+    fit = _fitting(lexicon, word, cased)
+    total = sum(fit.values())
+    support: dict[int, float] = {}
+    for form, n in fit.items():
+        ins = align(fill_digits(form, word), word if cased else word.lower(),
+                    "seed" if cased else "lower").insertions
+        for k in range(1, len(word)):
+            if ins[k]:
+                support[k] = support.get(k, 0.0) + n / total
+    return {k: round(v, 4) for k, v in sorted(support.items())}
