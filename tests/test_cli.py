@@ -140,3 +140,10 @@ def test_eval_iwslt_prints_per_class_table(tmp_path):
     assert set(res["classes"]) == {"COMMA", "PERIOD", "QUESTION"}
     r = CliRunner().invoke(cli, ["eval"])
     assert r.exit_code == 2 and "--iwslt" in r.output
+
+
+@pytest.mark.parametrize("cmd", ["train", "export"])
+def test_train_and_export_are_reachable(cmd):
+    pytest.importorskip("torch")
+    p = run(cmd, "--help")
+    assert p.returncode == 0 and f"unstrip {cmd}".encode() in p.stdout

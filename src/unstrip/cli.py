@@ -57,6 +57,7 @@ def cli() -> None:
       unstrip damage --profile seed clean.txt
       unstrip fix-encoding scraped.txt
       unstrip eval gold.txt
+      unstrip train ../shared/corpora/*.jsonl.gz --out runs/x   (pip install 'unstrip[train]')
     """
 
 
@@ -322,6 +323,37 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
     else:
         for k, v in result.items():
             click.echo(f"{k:<12}{v}")
+
+
+_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
+                "help_option_names": []}
+
+
+@cli.command(context_settings=_PASSTHROUGH, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train(args) -> None:
+    """Train the learned restorer: CORPUS... --out DIR [options] (see train --help).
+
+    Needs the training extra: pip install 'unstrip[train]'. Holds out the dev
+    split, shows a progress bar with loss and dev score, checkpoints to DIR
+    and resumes from it, and uses a GPU when one is present.
+    """
+    try:
+        from unstrip.train import main as train_main
+    except ImportError as exc:
+        _fail(f"training needs the train extra (pip install 'unstrip[train]'): {exc}")
+    sys.exit(train_main(list(args)))
+
+
+@cli.command(context_settings=_PASSTHROUGH, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def export(args) -> None:
+    """Export a training run to ONNX: RUN_DIR --out DIR [--int8] (see export --help)."""
+    try:
+        from unstrip.export import main as export_main
+    except ImportError as exc:
+        _fail(f"export needs the train extra (pip install 'unstrip[train]'): {exc}")
+    sys.exit(export_main(list(args)))
 
 
 def main() -> None:

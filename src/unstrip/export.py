@@ -132,7 +132,7 @@ def export(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m unstrip.export",
+    ap = argparse.ArgumentParser(prog="unstrip export",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("run_dir", type=Path, help="training run directory (unstrip.train --out)")
     ap.add_argument("--out", type=Path, required=True, help="model directory to write")

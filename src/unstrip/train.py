@@ -255,7 +255,7 @@ def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="python -m unstrip.train", description=__doc__.split("\n\n")[0]
+        prog="unstrip train", description=__doc__.split("\n\n")[0]
     )
     ap.add_argument("corpus", nargs="+", help="JSONL(.gz) or .txt files of clean text")
     ap.add_argument("--out", required=True, type=Path, help="run directory (resumed if present)")

@@ -1,0 +1,80 @@
+"""Speed and memory of the restorer: words/s, peak RSS and model load time.
+
+Restores a fixed text of about --words words (the first dev-split documents
+of ../shared/corpora in id-hash order, stripped with the seed profile) in
+one process with onnxruntime limited to 2 threads, one document at a time
+as a user's batch job would, and prints the figures with the command line.
+
+    python benchmarks/speed.py                    # the default (learned) model
+    python benchmarks/speed.py --model baseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shlex
+import sys
+import time
+
+from unstrip import Restorer
+from unstrip.corpus import corpus_files, iter_documents
+from unstrip.models import describe, load_model
+from unstrip.profiles import seed
+
+
+def bench_texts(words: int) -> list[str]:
+    files = corpus_files()
+    if not files:
+        raise SystemExit("../shared/corpora is absent: no dev text to time")
+    docs = sorted(iter_documents(files, split="dev"),
+                  key=lambda d: hashlib.sha1(d.id.encode("utf-8")).hexdigest())
+    out, n = [], 0
+    for d in docs:
+        x = seed(d.text)
+        out.append(x)
+        n += len(x.split())
+        if n >= words:
+            break
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="auto", help="auto, learned, baseline or a model dir")
+    ap.add_argument("--words", type=int, default=50_000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    texts = bench_texts(args.words)
+    t0 = time.perf_counter()
+    model = load_model(args.model)
+    load_s = time.perf_counter() - t0
+    restorer = Restorer(model)
+    restorer.restore(texts[0][:200])  # warm-up: first-run allocations
+    t0 = time.perf_counter()
+    out = restorer.restore_batch(texts, profile="seed")
+    elapsed = time.perf_counter() - t0
+    words = sum(len(x.split()) for x in texts)
+    assert all(seed(o) == x for o, x in zip(out, texts, strict=True))
+    figures = {
+        "model": describe(model),
+        "documents": len(texts),
+        "words": words,
+        "seconds": round(elapsed, 2),
+        "words_per_s": round(words / elapsed),
+        "model_load_s": round(load_s, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "command": "python benchmarks/speed.py " + shlex.join(sys.argv[1:]),
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for k, v in figures.items():
+            print(f"{k:<14}{v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
