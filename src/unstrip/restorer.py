@@ -29,6 +29,7 @@ from functools import cached_property
 from pathlib import Path
 
 from unstrip.baseline import strip_seed_complement
+from unstrip.decoding import balance
 from unstrip.encoding import Repair, fix_encoding, fix_encoding_and_explain
 from unstrip.models import load_model
 from unstrip.tokens import is_stripped
@@ -115,15 +116,20 @@ class Restorer:
     ``model`` is a loaded model or a name for :func:`unstrip.models.load_model`
     (``auto``: the learned model shipped in the package, else the baseline).
 
-    ``window`` is how many characters of stripped text the model sees at once
-    and ``context`` how many more it sees on each side of the part whose gaps
-    it decides; memory use is bounded by these, not by the input length.
+    ``balance`` drops unmatched quotes and brackets the model was unsure of
+    (:func:`unstrip.decoding.balance`). ``window`` is how many characters of
+    stripped text the model sees at once and ``context`` how many more it sees
+    on each side of the part whose gaps it decides; memory use is bounded by
+    these, not by the input length.
     """
 
-    def __init__(self, model="auto", window: int = 8000, context: int = 400):
+    def __init__(
+        self, model="auto", window: int = 8000, context: int = 400, balance: bool = True
+    ):
         if window < 4 * context or context < 50:
             raise ValueError("need context >= 50 and window >= 4 * context")
         self._model = model
+        self.balance = balance
         self.window = window
         self.context = context
 
@@ -235,7 +241,10 @@ class Restorer:
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
-            ins = [strip_seed_complement(s) for s in pred.insertions[done:stop]]
+            balanced = balance(pred.insertions, pred.confidence) if self.balance else (
+                pred.insertions
+            )
+            ins = [strip_seed_complement(s) for s in balanced[done:stop]]
             # A text neither starts nor ends with a line break it did not have.
             if line_start and ins:
                 ins[0] = ins[0].lstrip()
