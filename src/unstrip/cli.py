@@ -57,6 +57,7 @@ def cli() -> None:
       unstrip damage --profile seed clean.txt
       unstrip fix-encoding scraped.txt
       unstrip eval gold.txt
+      unstrip serve --port 8000                 (pip install 'unstrip[serve]')
       unstrip train ../shared/corpora/*.jsonl.gz --out runs/x   (pip install 'unstrip[train]')
     """
 
@@ -323,6 +324,32 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
     else:
         for k, v in result.items():
             click.echo(f"{k:<12}{v}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Worker processes, each with its own model: about one per 2 cores.")
+@click.option("--threads", default=2, show_default=True, type=int,
+              help="Restorations run at once in each worker (off the event loop).")
+@click.option("--max-bytes", default=1_000_000, show_default=True, type=int,
+              help="Largest request body; larger ones get 413.")
+@_model_option
+def serve(host, port, workers, threads, max_bytes, model) -> None:
+    """Serve the HTTP API and the web page (needs: pip install 'unstrip[serve]').
+
+    \b
+    POST /v1/restore       {"text", "profile"?} -> {"text", "insertions", ...}
+    POST /v1/fix-encoding  {"text"} -> {"text", "repairs"}
+    GET  /healthz, GET /docs (OpenAPI), GET / (the web page)
+    """
+    try:
+        from unstrip.server import serve as run_server
+    except ImportError as exc:
+        _fail(f"serving needs the serve extra (pip install 'unstrip[serve]'): {exc}")
+    run_server(host=host, port=port, workers=workers, threads=threads, max_bytes=max_bytes,
+               model=model)
 
 
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,

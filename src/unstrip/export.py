@@ -6,7 +6,9 @@ with dynamic batch and sequence axes, beside everything else
 :class:`unstrip.onnx_model.OnnxModel` needs to run it:
 
 - ``model.onnx``: inputs ``input_ids``, ``shape_ids``, ``attention_mask``
-  (int64, ``batch x time``), outputs ``after_logits`` and ``before_logits``;
+  (int64, ``batch x time``), outputs ``after_logits`` and ``before_logits``,
+  and ``case_logits`` when the network has a casing head (``n_case > 0``;
+  runs without one export the two outputs as they always did);
 - ``model.int8.onnx`` with ``--int8``: weights quantised to int8 by
   onnxruntime's dynamic quantisation (smaller, usually faster on CPU);
 - ``labels.json``: the insertion strings of both heads;
@@ -34,7 +36,7 @@ import torch
 from unstrip.features import DEFAULT_VOCAB, WordPieces
 from unstrip.train import latest_checkpoint, load_checkpoint
 
-__all__ = ["export", "main"]
+__all__ = ["export", "main", "output_names"]
 
 OPSET = 17
 
@@ -48,9 +50,15 @@ class _Wrapped(torch.nn.Module):
         return self.net(input_ids, shape_ids, attention_mask)
 
 
+def output_names(net) -> tuple[str, ...]:
+    """The ONNX outputs of ``net``: the two insertion heads, then the casing head if any."""
+    heads = ("after_logits", "before_logits")
+    return (*heads, "case_logits") if getattr(net.cfg, "n_case", 0) else heads
+
+
 def _onnx_export(net, sample, path: Path) -> None:
     axes = {0: "batch", 1: "time"}
-    names = ("input_ids", "shape_ids", "attention_mask", "after_logits", "before_logits")
+    names = ("input_ids", "shape_ids", "attention_mask", *output_names(net))
     torch.onnx.export(
         _Wrapped(net).eval(),
         sample,
@@ -97,7 +105,6 @@ def export(
         warnings.simplefilter("ignore")
         _onnx_export(net, sample, fp32)
     onnx_name = fp32.name
-    onnx_name = fp32.name
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -112,6 +119,8 @@ def export(
         "window": run_cfg.get("window", 256),
         "overlap": run_cfg.get("overlap", 64),
         "profile": run_cfg.get("profile", "seed"),
+        "profiles": run_cfg.get("profiles", [run_cfg.get("profile", "seed")]),
+        "outputs": list(output_names(net)),
         "init": run_cfg.get("init"),
         "step": ck["step"],
         "model": ck["config"],

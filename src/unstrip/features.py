@@ -27,6 +27,10 @@ Labels, per word piece:
 Gaps strictly inside one word piece (``groups`` -> ``group's``) are left to
 the lexicon (:func:`inner_insertions`).
 
+For lowercased input (the ``lower`` profile) a third label says how the gold
+writes each piece's letters (:data:`CASE_CLASSES`, :func:`case_labels`):
+``nato`` -> ``NATO`` is ``upper``, ``reports`` -> ``Reports`` ``capitalised``.
+
 >>> wp = WordPieces.load()
 >>> enc = wp.encode("selfproclaimed ruleReports Its 800  cheap")
 >>> enc.tokens(wp)
@@ -44,7 +48,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +61,16 @@ from unstrip.tokens import pieces, word_key
 
 __all__ = [
     "CASES",
+    "CASE_CLASSES",
     "JOINS",
     "N_SHAPES",
     "DEFAULT_VOCAB",
     "Encoded",
     "LabelSet",
     "WordPieces",
+    "apply_case",
+    "case_class",
+    "case_labels",
     "casing",
     "gap_labels",
     "inner_insertions",
@@ -86,6 +94,12 @@ N_SHAPES = 1 + len(CASES) * len(JOINS)
 IGNORE = -100
 """Label id of a gap that has no label (padding, or no ``before`` gap)."""
 
+CASE_CLASSES = ("lower", "capitalised", "upper", "mixed")
+"""How the gold writes a word piece's letters (the casing head's classes).
+
+``mixed`` (``McDonald`` as one piece) is not spelt out by the class: the
+lexicon's written form supplies the letters."""
+
 
 def casing(s: str) -> int:
     """The casing class of ``s`` (an index into :data:`CASES`).
@@ -104,6 +118,50 @@ def casing(s: str) -> int:
     if s.isupper():
         return 2
     return 3
+
+
+def case_class(letters: str) -> int | None:
+    """The :data:`CASE_CLASSES` index of how ``letters`` are written (None: no letters).
+
+    Only letters count (``15th`` is ``lower``); one capital letter alone is
+    ``capitalised``, like :func:`casing`.
+
+    >>> [case_class(w) for w in ["the", "Reports", "NATO", "I", "McDonald", "iPhone", "15", ""]]
+    [0, 1, 2, 1, 3, 3, None, None]
+    """
+    letters = "".join(c for c in letters if c.isalpha())
+    if not letters:
+        return None
+    if letters.islower():
+        return 0
+    if letters[0].isupper() and (len(letters) == 1 or letters[1:].islower()):
+        return 1
+    if letters.isupper():
+        return 2
+    return 3
+
+
+def apply_case(piece: str, cls: int, form: str | None = None) -> str:
+    """Write lowercase ``piece`` in casing class ``cls``; only letters change case.
+
+    ``mixed`` takes the letters of ``form`` (a written form of the piece, such
+    as the lexicon's) where they fit, else leaves the piece as it is.
+
+    >>> apply_case("nato", 2), apply_case("15th", 1), apply_case("us", 0)
+    ('NATO', '15Th', 'us')
+    >>> apply_case("mcdonald", 3, "McDonald"), apply_case("mcdonald", 3, "MacD")
+    ('McDonald', 'mcdonald')
+    """
+    if cls == 1:
+        for k, c in enumerate(piece):
+            if c.isalpha():
+                return piece[:k] + c.upper() + piece[k + 1 :]
+        return piece
+    if cls == 2:
+        return piece.upper()
+    if cls == 3 and form is not None and len(form) == len(piece) and form.lower() == piece:
+        return form
+    return piece
 
 
 @dataclass
@@ -235,13 +293,41 @@ def gap_labels(
     >>> gap_labels(wp.encode("Dont go"), "Don't go.")
     (["'", '', '.'], ['', None, ''])
     """
-    ins = align(clean, enc.text, profile).insertions
+    return _gap_labels(enc, align(clean, enc.text, profile).insertions)
+
+
+def _gap_labels(enc: Encoded, ins: list[str]) -> tuple[list[str], list[str | None]]:
     after = [ins[e] for e in enc.ends.tolist()]
     before: list[str | None] = [
         None if r < 0 else join_region(ins, r, s)
         for r, s in zip(enc.region.tolist(), enc.starts.tolist(), strict=True)
     ]
     return after, before
+
+
+def case_labels(enc: Encoded, kept: str) -> np.ndarray:
+    """The casing-head label of every word piece (IGNORE where it has no letters).
+
+    ``kept`` is the gold's character for each character of ``enc.text``
+    (``align(clean, damaged, profile).kept``), so lowercased input gets the
+    gold's capitals back.
+
+    >>> from unstrip.profiles import lower
+    >>> gold = "NATO and McDonald's iPhone, in the U.S. 2015. Then"
+    >>> enc = WordPieces.load().encode(lower(gold))
+    >>> labels = case_labels(enc, align(gold, enc.text, "lower").kept)
+    >>> [(t, CASE_CLASSES[c] if c >= 0 else None) for t, c in zip(enc.tokens(WordPieces.load()),
+    ...  labels.tolist())]  # doctest: +NORMALIZE_WHITESPACE
+    [('nato', 'upper'), ('and', 'lower'), ('mcdonald', 'mixed'), ('##s', 'lower'),
+     ('iphone', 'mixed'), ('in', 'lower'), ('the', 'lower'), ('us', 'upper'), ('2015', None),
+     ('then', 'capitalised')]
+    """
+    out = np.full(len(enc), IGNORE, dtype=np.int16)
+    for i, (s, e) in enumerate(zip(enc.starts.tolist(), enc.ends.tolist(), strict=True)):
+        c = case_class(kept[s:e])
+        if c is not None:
+            out[i] = c
+    return out
 
 
 class LabelSet:
@@ -408,12 +494,16 @@ def inner_insertions(
 
 @dataclass
 class DocArrays:
-    """One document's model inputs and label ids, before windowing."""
+    """One document's model inputs and label ids, before windowing.
+
+    ``case`` (casing-head labels) is None for runs without a casing head.
+    """
 
     ids: np.ndarray
     shapes: np.ndarray
     after: np.ndarray
     before: np.ndarray
+    case: np.ndarray | None = None
 
 
 @dataclass
@@ -421,50 +511,74 @@ class Interned:
     """Documents encoded once, their labels as provisional ids into ``strings``."""
 
     inputs: list[tuple[np.ndarray, np.ndarray]]
-    """Per document: word-piece ids and shape ids."""
+    """Per example: word-piece ids and shape ids."""
     labels: list[tuple[np.ndarray, np.ndarray]]
-    """Per document: provisional ``after`` and ``before`` ids (IGNORE: no gap)."""
+    """Per example: provisional ``after`` and ``before`` ids (IGNORE: no gap)."""
     strings: list[str]
     after_counts: Counter
     before_counts: Counter
+    case: list[np.ndarray] = field(default_factory=list)
+    """Per example: casing-head labels (:func:`case_labels`)."""
+    profiles: list[str] = field(default_factory=list)
+    """Per example: the damage profile it was made with."""
 
 
-def label_documents(texts: Iterable[str], wp: WordPieces, profile: str = "seed") -> Interned:
+LEARNED_PROFILES = ("seed", "lower")
+"""Profiles the learned model can be trained on."""
+
+
+def label_documents(
+    texts: Iterable[str], wp: WordPieces, profile: str | Sequence[str] = "seed"
+) -> Interned:
     """Damage clean texts, encode them once and label them, interning label strings.
 
     Label strings get provisional ids (one table for both heads) and are
     counted, so an inventory can be chosen afterwards and the ids mapped to
-    it with :func:`remap` without encoding anything again. ``profile`` is
-    ``seed`` (or ``lower``, whose labels are the same insertions; its casing
-    targets are future work).
+    it with :func:`remap` without encoding anything again. ``profile`` names
+    one profile or several (``["seed", "lower"]``): each document then gives
+    one example per profile, in that order. ``lower`` examples have the same
+    insertion labels as ``seed`` ones; their input is lowercased, so only
+    they teach the casing head something it cannot read off the shapes.
 
     >>> it = label_documents(["Hi, “you”.", "Go!"], WordPieces.load())
     >>> [it.strings[i] for i in it.labels[0][0]], it.after_counts["!"]
     ([',', '”.'], 1)
+    >>> it = label_documents(["NATO said no."], WordPieces.load(), ["seed", "lower"])
+    >>> it.profiles, [c.tolist() for c in it.case]
+    (['seed', 'lower'], [[2, 0, 0], [2, 0, 0]])
     """
-    if profile not in ("seed", "lower"):
-        raise ValueError(f"cannot make examples for profile {profile!r}; use seed or lower")
     from unstrip.profiles import lower
 
-    damage = strip_seed if profile == "seed" else lower
+    profiles = [profile] if isinstance(profile, str) else list(profile)
+    bad = [p for p in profiles if p not in LEARNED_PROFILES]
+    if bad or not profiles:
+        raise ValueError(
+            f"cannot make examples for profile {','.join(bad) or '(none)'!r}; "
+            f"use {' or '.join(LEARNED_PROFILES)}"
+        )
+    damages = {"seed": strip_seed, "lower": lower}
     intern: dict[str, int] = {}
     count_after: Counter = Counter()
     count_before: Counter = Counter()
     out = Interned([], [], [], Counter(), Counter())
     for clean in texts:
-        enc = wp.encode(damage(clean))
-        if not len(enc):
-            continue
-        after, before = gap_labels(enc, clean, profile)
-        a_ids = np.fromiter((intern.setdefault(s, len(intern)) for s in after), np.int32)
-        b_ids = np.fromiter(
-            (IGNORE if s is None else intern.setdefault(s, len(intern)) for s in before),
-            np.int32,
-        )
-        count_after.update(a_ids.tolist())
-        count_before.update(b_ids[b_ids != IGNORE].tolist())
-        out.inputs.append((enc.ids, enc.shapes))
-        out.labels.append((a_ids, b_ids))
+        for prof in profiles:
+            enc = wp.encode(damages[prof](clean))
+            if not len(enc):
+                continue
+            al = align(clean, enc.text, prof)
+            after, before = _gap_labels(enc, al.insertions)
+            a_ids = np.fromiter((intern.setdefault(s, len(intern)) for s in after), np.int32)
+            b_ids = np.fromiter(
+                (IGNORE if s is None else intern.setdefault(s, len(intern)) for s in before),
+                np.int32,
+            )
+            count_after.update(a_ids.tolist())
+            count_before.update(b_ids[b_ids != IGNORE].tolist())
+            out.inputs.append((enc.ids, enc.shapes))
+            out.labels.append((a_ids, b_ids))
+            out.case.append(case_labels(enc, al.kept))
+            out.profiles.append(prof)
     out.strings = [""] * len(intern)
     for s, i in intern.items():
         out.strings[i] = s
@@ -488,7 +602,8 @@ def pack_windows(
     """Cut documents into training windows of ``size`` (``[CLS]`` + pieces + ``[SEP]``).
 
     Windows do not overlap; each row is padded, and ``lengths`` holds the
-    real length of each row including the two special tokens.
+    real length of each row including the two special tokens. ``case`` is
+    packed too when every document has casing labels.
 
     >>> d = DocArrays(np.arange(5) + 10, np.ones(5, np.int8), np.zeros(5, np.int16),
     ...               np.full(5, IGNORE, np.int16))
@@ -503,6 +618,8 @@ def pack_windows(
     after = np.full((rows, size), IGNORE, dtype=np.int16)
     before = np.full((rows, size), IGNORE, dtype=np.int16)
     lengths = np.zeros(rows, dtype=np.int32)
+    with_case = bool(docs) and all(d.case is not None for d in docs)
+    case = np.full((rows, size), IGNORE, dtype=np.int16)
     r = 0
     for d in docs:
         for a in range(0, len(d.ids), body):
@@ -512,6 +629,11 @@ def pack_windows(
             shapes[r, 1 : m + 1] = d.shapes[a:b]
             after[r, 1 : m + 1] = d.after[a:b]
             before[r, 1 : m + 1] = d.before[a:b]
+            if with_case:
+                case[r, 1 : m + 1] = d.case[a:b]
             lengths[r] = m + 2
             r += 1
-    return {"ids": ids, "shapes": shapes, "after": after, "before": before, "lengths": lengths}
+    out = {"ids": ids, "shapes": shapes, "after": after, "before": before, "lengths": lengths}
+    if with_case:
+        out["case"] = case
+    return out

@@ -1,4 +1,4 @@
-"""The learned restorer's network: a small BERT encoder with two insertion heads.
+"""The learned restorer's network: a small BERT encoder with insertion and casing heads.
 
 Stripped text loses every mark between and inside words; the network reads
 its word pieces (see :mod:`unstrip.features`) and says, for each piece,
@@ -8,6 +8,13 @@ opening marks right before it (``before`` head). The encoder is BERT-shaped
 directly (6 layers, 384 wide, 12 heads); a learned *shape* embedding (casing
 as written, and how the piece joins the previous one) is added to the token
 embeddings, because the uncased vocabulary cannot see capitals.
+
+Lowercased input has lost its capitals altogether, so a network may have a
+third, *casing* head (``Config.n_case > 0``): per word piece, how the gold
+writes its letters (:data:`unstrip.features.CASE_CLASSES`). Networks
+without it (``n_case == 0``, the default, and every run made before the
+head existed) are built, saved and loaded exactly as before, and return
+only the two insertion heads.
 
 The whole model is this one file, in plain PyTorch (training only: the
 runtime uses the ONNX export, see :mod:`unstrip.export`).
@@ -20,6 +27,9 @@ runtime uses the ONNX export, see :mod:`unstrip.export`).
 >>> after, before = net(ids, shapes, torch.ones_like(ids))
 >>> tuple(after.shape), tuple(before.shape)
 ((1, 4, 5), (1, 4, 3))
+>>> cfg.n_case = 4
+>>> [tuple(o.shape) for o in UnstripNet(cfg).eval()(ids, shapes, torch.ones_like(ids))]
+[(1, 4, 5), (1, 4, 3), (1, 4, 4)]
 """
 
 from __future__ import annotations
@@ -51,6 +61,8 @@ class Config:
     n_shapes: int = N_SHAPES
     n_after: int = 2
     n_before: int = 2
+    n_case: int = 0
+    """Casing-head classes; 0: no casing head (runs from before it existed)."""
     dropout: float = 0.1
     ln_eps: float = 1e-12
 
@@ -106,11 +118,12 @@ class Block(nn.Module):
 
 
 class UnstripNet(nn.Module):
-    """Encoder + shape embedding + ``after`` and ``before`` heads.
+    """Encoder + shape embedding + ``after`` and ``before`` heads (+ ``case``).
 
     ``forward(input_ids, shape_ids, attention_mask)`` takes ``(batch, time)``
-    integer tensors and returns the two heads' logits, ``(batch, time,
-    n_after)`` and ``(batch, time, n_before)``.
+    integer tensors and returns the heads' logits, ``(batch, time, n_after)``
+    and ``(batch, time, n_before)``, then ``(batch, time, n_case)`` when the
+    network has a casing head.
     """
 
     def __init__(self, cfg: Config):
@@ -125,6 +138,8 @@ class UnstripNet(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.after = nn.Linear(cfg.hidden, cfg.n_after)
         self.before = nn.Linear(cfg.hidden, cfg.n_before)
+        if cfg.n_case:
+            self.case = nn.Linear(cfg.hidden, cfg.n_case)
         self.apply(self._init)
         nn.init.zeros_(self.shape.weight)  # starts as the plain encoder
 
@@ -137,7 +152,7 @@ class UnstripNet(nn.Module):
 
     def forward(
         self, input_ids: torch.Tensor, shape_ids: torch.Tensor, attention_mask: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, ...]:
         t = input_ids.shape[1]
         pos = torch.arange(t, device=input_ids.device).unsqueeze(0)
         x = self.tok(input_ids) + self.pos(pos) + self.shape(shape_ids) + self.type_bias
@@ -146,6 +161,8 @@ class UnstripNet(nn.Module):
         bias = (1.0 - keep) * torch.finfo(x.dtype).min
         for blk in self.blocks:
             x = blk(x, bias)
+        if self.cfg.n_case:
+            return self.after(x), self.before(x), self.case(x)
         return self.after(x), self.before(x)
 
     def n_params(self) -> int:
@@ -213,6 +230,6 @@ def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
     state["type_bias"] = sd["embeddings.token_type_embeddings.weight"][0]
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert not unexpected, unexpected
-    left = {k for k in missing if not k.startswith(("after.", "before.", "shape."))}
+    left = {k for k in missing if not k.startswith(("after.", "before.", "case.", "shape."))}
     if left:
         raise ValueError(f"base weights lack: {sorted(left)}")

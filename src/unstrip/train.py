@@ -1,8 +1,10 @@
 """Training the learned restorer: ``python -m unstrip.train CORPUS... --out DIR``.
 
-Clean text is its own training data: every document is stripped with the
-seed profile, cut into word pieces, and labelled with the insertions at the
-gaps around each piece (:mod:`unstrip.features`). This script
+Clean text is its own training data: every document is damaged with each
+profile named by ``--profiles`` (``seed``: stripped; ``lower``: stripped and
+lowercased), cut into word pieces, and labelled with the insertions at the
+gaps around each piece and, for the casing head, how the gold writes each
+piece (:mod:`unstrip.features`). This script
 
 - reads JSONL(.gz) or ``.txt`` corpora and holds out the dev split by
   document (the corpus ``split`` field; documents without one go to dev
@@ -13,17 +15,18 @@ gaps around each piece (:mod:`unstrip.features`). This script
   keeps them in ``DIR/labels.json`` for the life of the run;
 - fine-tunes all-MiniLM-L6-v2 (or a network from scratch, ``--scratch``)
   with AdamW, linear warmup then linear decay;
-- scores restorations of a few dev documents every ``--eval-every`` steps
-  (:func:`unstrip.scoring.score_corpus`), shown on the progress bar and
-  logged to ``DIR/log.jsonl``;
+- scores restorations of a few dev documents every ``--eval-every`` steps,
+  per profile (:func:`unstrip.scoring.score_corpus`; casing accuracy too
+  for ``lower``), shown on the progress bar and logged to ``DIR/log.jsonl``;
 - saves checkpoints to ``DIR`` and resumes from the latest one when rerun
-  with the same ``DIR``.
+  with the same ``DIR``; the checkpoint's network decides whether there is a
+  casing head, so runs made before it existed resume unchanged.
 
 CUDA is used when present (bf16 autocast), else the CPU. Export the result
 with ``python -m unstrip.export DIR --out MODEL_DIR``.
 
     python -m unstrip.train ../shared/corpora/*.jsonl.gz --out runs/minilm \\
-        --max-steps 20000 --batch-size 32
+        --max-steps 20000 --batch-size 32 --profiles seed,lower
 
 >>> split_of("doc-0", None), split_of("doc-1", None), split_of("x", "dev")
 ('train', 'dev', 'dev')
@@ -49,8 +52,10 @@ from tqdm import tqdm
 
 from unstrip.corpus import iter_documents
 from unstrip.features import (
+    CASE_CLASSES,
     DEFAULT_VOCAB,
     IGNORE,
+    LEARNED_PROFILES,
     DocArrays,
     LabelSet,
     WordPieces,
@@ -96,13 +101,13 @@ class TorchModel(WindowPredictor):
         was = self.net.training
         self.net.eval()
         dev = self.device
-        a, b = self.net(
+        heads = self.net(
             torch.from_numpy(ids).to(dev),
             torch.from_numpy(shapes).to(dev),
             torch.from_numpy(mask).to(dev),
         )
         self.net.train(was)
-        return a.float().cpu().numpy(), b.float().cpu().numpy()
+        return tuple(h.float().cpu().numpy() for h in heads)
 
 
 # -- data ---------------------------------------------------------------------
@@ -122,31 +127,59 @@ def read_corpora(paths: list[str], max_train: int | None, max_dev: int | None):
     return train, [d.text for d in dev]
 
 
-def _cache_key(args, paths: list[str]) -> str:
+def parse_profiles(value: str) -> list[str]:
+    """The ``--profiles`` list: comma-separated, each learned profile at most once.
+
+    >>> parse_profiles("seed,lower"), parse_profiles(" lower ")
+    (['seed', 'lower'], ['lower'])
+    """
+    names = [p.strip() for p in value.split(",") if p.strip()]
+    bad = [p for p in names if p not in LEARNED_PROFILES]
+    if bad or not names or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"bad profile list {value!r}: name each of {', '.join(LEARNED_PROFILES)} "
+            "at most once, comma-separated"
+        )
+    return names
+
+
+def _cache_key(args, paths: list[str], case: bool = False) -> str:
+    """A key for the encoded data: corpora, window, label sizes, profiles, casing labels.
+
+    A seed-only run without casing labels keeps the key it had before
+    ``--profiles`` and the casing head existed, so such runs find their cache.
+    """
     h = hashlib.sha1()
     for p in sorted(paths):
         st = Path(p).stat()
         h.update(f"{Path(p).resolve()}|{st.st_size}|{int(st.st_mtime)}\n".encode())
     h.update(
         json.dumps(
-            [CACHE_VERSION, args.window, args.max_train_docs, args.profile, args.after_labels,
-             args.before_labels, str(args.vocab)]
+            [CACHE_VERSION, args.window, args.max_train_docs, ",".join(args.profiles),
+             args.after_labels, args.before_labels, str(args.vocab)]
         ).encode()
     )
+    if case:
+        h.update(b"|case")
     return h.hexdigest()[:12]
 
 
-def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str]):
-    """Encode, label and window the training texts once; reuse the cache after that."""
-    cache = out / f"cache-{_cache_key(args, args.corpus)}.npz"
+def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: bool = False):
+    """Encode, label and window the training texts once; reuse the cache after that.
+
+    ``case``: also pack the casing head's labels (``data["case"]``).
+    """
+    cache = out / f"cache-{_cache_key(args, args.corpus, case)}.npz"
     labels_file = out / "labels.json"
     if cache.exists() and labels_file.exists():
         after, before = load_label_sets(labels_file)
         with np.load(cache) as z:
-            return {k: z[k] for k in z.files}, after, before
+            data = {k: z[k] for k in z.files}
+        if not case or "case" in data:
+            return data, after, before
     t0 = time.time()
     it = label_documents(
-        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr), wp, args.profile
+        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr), wp, args.profiles
     )
     if labels_file.exists():
         after, before = load_label_sets(labels_file)
@@ -155,8 +188,9 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str]):
         before = LabelSet.from_counts(it.before_counts, args.before_labels)
         save_label_sets(labels_file, after, before)
     docs = [
-        DocArrays(ids, shapes, remap(a, it.strings, after), remap(b, it.strings, before))
-        for (ids, shapes), (a, b) in zip(it.inputs, it.labels, strict=True)
+        DocArrays(ids, shapes, remap(a, it.strings, after), remap(b, it.strings, before),
+                  c if case else None)
+        for (ids, shapes), (a, b), c in zip(it.inputs, it.labels, it.case, strict=True)
     ]
     data = pack_windows(docs, args.window, wp.cls_id, wp.sep_id, wp.pad_id)
     tmp = cache.with_suffix(".tmp.npz")
@@ -164,7 +198,8 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str]):
     tmp.replace(cache)
     pieces = int(sum(len(d.ids) for d in docs))
     print(
-        f"encoded {len(docs)} documents, {pieces} word pieces, {len(data['ids'])} windows "
+        f"encoded {len(docs)} examples ({','.join(args.profiles)}), {pieces} word pieces, "
+        f"{len(data['ids'])} windows "
         f"in {time.time() - t0:.0f}s; label coverage after {after.coverage:.5f}, "
         f"before {before.coverage:.5f}",
         file=sys.stderr,
@@ -210,21 +245,35 @@ def _save(out: Path, step: int, net, opt, cfg: Config, keep: int) -> None:
 # -- evaluation -------------------------------------------------------------------
 
 
-def evaluate(model: TorchModel, dev_texts: list[str]) -> dict:
-    """Restore stripped dev texts and score them (micro-F1, IER, per-mark F1)."""
-    from unstrip.profiles import seed
+def evaluate(model: TorchModel, dev_texts: list[str], profiles=("seed",)) -> dict:
+    """Damage dev texts with each profile, restore and score them.
+
+    The result holds the first profile's scores at the top (micro-F1, IER,
+    violations, per-mark F1, as runs have always logged them), every
+    profile's under ``profiles`` (``lower`` adds casing accuracy), and
+    ``violations`` summed over the profiles.
+    """
+    from unstrip.profiles import damage
     from unstrip.restorer import Restorer
     from unstrip.scoring import score_corpus
 
     r = Restorer(model=model)
-    score = score_corpus((g, r.restore(seed(g), profile="seed")) for g in dev_texts)
-    marks = score.per_mark()
-    return {
-        "micro_f1": round(score.micro_f1, 4),
-        "ier": round(score.insertion_error_rate, 4),
-        "violations": score.violations,
-        "f1": {m: round(v["f1"], 3) for m, v in marks.items() if v["gold"]},
-    }
+    per: dict[str, dict] = {}
+    for prof in profiles:
+        score = score_corpus(
+            ((g, r.restore(damage(g, prof), profile=prof)) for g in dev_texts), prof
+        )
+        marks = score.per_mark()
+        per[prof] = {
+            "micro_f1": round(score.micro_f1, 4),
+            "ier": round(score.insertion_error_rate, 4),
+            "violations": score.violations,
+            "f1": {m: round(v["f1"], 3) for m, v in marks.items() if v["gold"]},
+        }
+        if score.has_casing:
+            per[prof]["casing_accuracy"] = round(score.casing_accuracy, 4)
+    first = per[profiles[0]]
+    return {**first, "violations": sum(p["violations"] for p in per.values()), "profiles": per}
 
 
 # -- main -------------------------------------------------------------------------
@@ -268,8 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     ap.add_argument("--window", type=int, default=256, help="word pieces per window, with "
                     "[CLS] and [SEP]")
-    ap.add_argument("--profile", default="seed", choices=["seed"],
-                    help="damage to learn to undo (lower needs a casing head: not yet)")
+    ap.add_argument("--profiles", "--profile", dest="profiles", default=["seed"],
+                    type=parse_profiles, metavar="P[,P]",
+                    help="damage to learn to undo, comma-separated: seed, lower or "
+                    "seed,lower (one example per profile per document)")
+    ap.add_argument("--case-head", action=argparse.BooleanOptionalAction, default=None,
+                    help="train a casing head (default: when lower is among the profiles; "
+                    "a resumed run keeps what its checkpoint has)")
     ap.add_argument("--after-labels", type=int, default=300, help="after-head inventory size")
     ap.add_argument("--before-labels", type=int, default=100, help="before-head inventory size")
     ap.add_argument("--scratch", action="store_true", help="random init instead of MiniLM")
@@ -299,18 +353,26 @@ def main(argv: list[str] | None = None) -> int:
 
     wp = WordPieces.load(args.vocab)
     train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
-    data, after_set, before_set = prepare_data(args, out, wp, train_texts)
+    ckpt = latest_checkpoint(out)
+    if ckpt is not None:
+        # The checkpoint decides the network, casing head or not.
+        net, ck = load_checkpoint(ckpt, device)
+        cfg = net.cfg
+        step = ck["step"]
+        use_case = cfg.n_case > 0
+        if args.case_head and not use_case:
+            print(f"note: {ckpt.name} has no casing head; resuming without one",
+                  file=sys.stderr)
+    else:
+        use_case = "lower" in args.profiles if args.case_head is None else args.case_head
+    data, after_set, before_set = prepare_data(args, out, wp, train_texts, use_case)
     n_rows = len(data["ids"])
     if n_rows == 0:
         raise SystemExit("no training text: every document went to dev or was empty")
 
-    ckpt = latest_checkpoint(out)
-    heads = {"n_after": len(after_set), "n_before": len(before_set)}
-    if ckpt is not None:
-        net, ck = load_checkpoint(ckpt, device)
-        cfg = net.cfg
-        step = ck["step"]
-    else:
+    heads = {"n_after": len(after_set), "n_before": len(before_set),
+             "n_case": len(CASE_CLASSES) if use_case else 0}
+    if ckpt is None:
         if args.scratch:
             cfg = Config(vocab_size=wp.vocab_size, hidden=args.hidden, layers=args.layers,
                          heads=args.heads, intermediate=4 * args.hidden, **heads)
@@ -323,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         ck, step = None, 0
     run_info = {
         "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
-        "profile": args.profile,
+        "profile": ",".join(args.profiles), "profiles": args.profiles,
         "init": "scratch" if args.scratch else "all-MiniLM-L6-v2", "vocab": "vocab.txt",
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
@@ -356,13 +418,16 @@ def main(argv: list[str] | None = None) -> int:
         sel = order[k * args.batch_size : (k + 1) * args.batch_size]
         t = int(lengths[sel].max())
         rows = torch.from_numpy(sel).to(device)
-        batch = {key: tensors[key][rows, :t] for key in ("ids", "shapes", "after", "before")}
+        keys = ("ids", "shapes", "after", "before", *(("case",) if use_case else ()))
+        batch = {key: tensors[key][rows, :t] for key in keys}
         mask = (batch["ids"] != wp.pad_id).long()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.max_steps, warmup, args.lr)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-            la, lb = net(batch["ids"], batch["shapes"], mask)
-        loss = _head_loss(la, batch["after"]) + _head_loss(lb, batch["before"])
+            out_heads = net(batch["ids"], batch["shapes"], mask)
+        loss = _head_loss(out_heads[0], batch["after"]) + _head_loss(out_heads[1], batch["before"])
+        if use_case:
+            loss = loss + _head_loss(out_heads[2], batch["case"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -379,11 +444,13 @@ def main(argv: list[str] | None = None) -> int:
         bar.update(1)
         record = None
         if dev_texts and (step % args.eval_every == 0 or step == args.max_steps):
-            scores = evaluate(predictor, dev_texts)
+            scores = evaluate(predictor, dev_texts, args.profiles)
             dev_f1 = scores["micro_f1"]
             record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate), **scores}
-            bar.write(f"step {step}: loss {ema:.4f}, dev micro-F1 {scores['micro_f1']:.4f}, "
-                      f"IER {scores['ier']:.4f}", file=sys.stderr)
+            parts = [f"{p} micro-F1 {v['micro_f1']:.4f} IER {v['ier']:.4f}"
+                     + (f" casing {v['casing_accuracy']:.4f}" if "casing_accuracy" in v else "")
+                     for p, v in scores["profiles"].items()]
+            bar.write(f"step {step}: loss {ema:.4f}, dev " + "; ".join(parts), file=sys.stderr)
         elif step % 50 == 0:
             record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate),
                       "lr": opt.param_groups[0]["lr"]}

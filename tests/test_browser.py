@@ -1,0 +1,140 @@
+"""The web page end to end, in a real headless Chromium driven by Playwright.
+
+The problem: the page at ``/`` must turn a typed stripped sentence such as
+``Its a selfproclaimed win`` into ``It's a self-proclaimed win.`` with each
+inserted character highlighted, keep every letter the user typed, and switch
+to a diff view. A uvicorn server is started on 127.0.0.1 (a free port) in a
+background thread; Debian's ``/usr/bin/chromium`` is used, never a browser
+downloaded by ``playwright install``. A screenshot is saved to
+``artifacts/browser/restore.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("UNSTRIP_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SENTENCE = "Its a selfproclaimed win worth 20000 dollars the groups leader said"
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="pip install 'unstrip[test]' (playwright; no browser download)"
+)
+pytest.importorskip("uvicorn", reason="pip install 'unstrip[serve]'")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(restorer):
+    import uvicorn
+
+    from unstrip.server import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(restorer), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start within 30 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(base_url):
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1100, "height": 760})
+            pg = context.new_page()
+            pg.set_default_timeout(30_000)
+            pg.goto(base_url + "/")
+            yield pg
+        finally:
+            browser.close()
+
+
+def test_restore_in_the_browser(page):
+    from unstrip.profiles import seed
+
+    assert page.title().startswith("unstrip")
+    assert page.locator("#profile").input_value() == "auto"
+    page.get_by_label("Damaged text").fill(SENTENCE)
+    page.get_by_role("button", name="Restore").click()
+    marks = page.locator("#output mark.ins")
+    marks.first.wait_for(state="visible")
+
+    restored = page.locator("#output").inner_text()
+    assert seed(restored) == SENTENCE
+    assert restored != SENTENCE and restored.startswith("It's a self-proclaimed")
+    n_marks = marks.count()
+    assert n_marks >= 3
+    # Every highlighted insertion is tinted by its confidence.
+    for k in range(marks.count()):
+        conf = float(marks.nth(k).get_attribute("data-confidence"))
+        assert 0.0 <= conf <= 1.0
+        style = marks.nth(k).get_attribute("style").replace(" ", "")
+        alpha = float(style.split("rgba(")[1].split(")")[0].split(",")[3])
+        assert abs(alpha - conf) < 0.005  # the browser rounds alpha to 1/255
+    assert "insertions" in page.locator("#summary").inner_text()
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "restore.png"), full_page=True)
+
+    # The diff: kept characters and inserted ones, which together are the output.
+    page.get_by_label("Show diff against input").check()
+    page.locator("#output.diff ins.ins").first.wait_for(state="visible")
+    kept = "".join(page.locator("#output .kept").all_inner_texts())
+    inserted = page.locator("#output ins.ins").all_inner_texts()
+    assert kept == SENTENCE
+    assert len(inserted) == n_marks
+    page.screenshot(path=str(ARTIFACTS / "restore-diff.png"), full_page=True)
+    page.get_by_label("Show diff against input").uncheck()
+    page.locator("#output mark.ins").first.wait_for(state="visible")
+
+    # Copy: the clipboard fallback or API must not fail and must say so.
+    page.get_by_role("button", name="Copy").click()
+    page.locator("#status", has_text="Copied").wait_for()
+
+
+def test_lowercased_speech_is_recased(page):
+    from unstrip.profiles import seed
+
+    speech = "the bbc reported that nato and the us army would meet in london on monday"
+    page.get_by_label("Damaged text").fill(speech)
+    page.get_by_role("button", name="Restore").click()
+    page.locator("#output .recased").first.wait_for(state="visible")
+    restored = page.locator("#output").inner_text()
+    assert seed(restored).lower() == speech and restored.startswith("The BBC")
+    assert page.locator("#output mark.ins").count() >= 1
+
+
+def test_errors_are_shown(page):
+    page.get_by_label("Damaged text").fill("x" * 1_100_000)
+    page.get_by_role("button", name="Restore").click()
+    status = page.locator("#status.error")
+    status.wait_for()
+    assert "413" in status.inner_text() and "too large" in status.inner_text()

@@ -1,0 +1,279 @@
+"""Casing for lowercased input: labels, the casing head's decoding, multi-profile training.
+
+Lowercased input (``nato said`` from ``NATO said``) has lost capitals that
+the uncased word pieces cannot see; a third network head says how the gold
+writes each word piece. Runs made before that head existed (two outputs)
+must still train, export and run as they did: tested here with tiny
+networks trained from scratch (skipped without torch / onnx / onnxruntime).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unstrip.alignment import align
+from unstrip.features import (
+    CASE_CLASSES,
+    CASES,
+    IGNORE,
+    LabelSet,
+    WordPieces,
+    apply_case,
+    case_class,
+    case_labels,
+    gap_labels,
+    label_documents,
+)
+from unstrip.onnx_model import WindowPredictor
+from unstrip.profiles import lower, seed
+
+
+@pytest.fixture(scope="module")
+def wp() -> WordPieces:
+    return WordPieces.load()
+
+
+def _labels(wp, gold: str, profile: str = "lower") -> list[tuple[str, str | None]]:
+    damaged = lower(gold) if profile == "lower" else seed(gold)
+    enc = wp.encode(damaged)
+    got = case_labels(enc, align(gold, damaged, profile).kept).tolist()
+    return [(t, CASE_CLASSES[c] if c != IGNORE else None)
+            for t, c in zip(enc.tokens(wp), got, strict=True)]
+
+
+# -- labels (no torch) -------------------------------------------------------------
+
+
+def test_case_class_of_letters():
+    assert [CASE_CLASSES[case_class(w)] for w in
+            ["nato", "NATO", "Nato", "McDonald", "iPhone", "US", "I", "a", "15th", "1990s"]] == [
+        "lower", "upper", "capitalised", "mixed", "mixed", "upper", "capitalised", "lower",
+        "lower", "lower"]
+    assert case_class("2015") is None and case_class("") is None
+
+
+def test_case_labels_follow_the_gold_for_lowercased_input(wp):
+    got = _labels(wp, "NATO met McDonald’s boss. “iPhone sales,” the U.S. firm said.\n\nIn 2015")
+    assert got == [
+        ("nato", "upper"), ("met", "lower"), ("mcdonald", "mixed"), ("##s", "lower"),
+        ("boss", "lower"), ("iphone", "mixed"), ("sales", "lower"), ("the", "lower"),
+        ("us", "upper"), ("firm", "lower"), ("said", "lower"), ("##in", "capitalised"),
+        ("2015", None),
+    ]  # lowercased, "saidIn" is not cut at the paragraph: "In" is a continuation
+
+
+def test_case_labels_are_the_same_for_seed_input_and_visible_in_its_shapes(wp):
+    gold = "The U.S. Army and NATO. Then Reuters said so."
+    assert _labels(wp, gold, "seed") == _labels(wp, gold, "lower")
+    enc = wp.encode(seed(gold))
+    for shape, (_, cls) in zip(enc.shapes.tolist(), _labels(wp, gold, "seed"), strict=True):
+        assert CASES[(shape - 1) % len(CASES)] == cls
+
+
+def test_lower_examples_have_lowercase_shapes_and_the_same_insertions(wp):
+    texts = ["He said: “No,” then NATO left, quickly.", "A (small) U.S. test — really?"]
+    it = label_documents(texts, wp, ["seed", "lower"])
+    assert it.profiles == ["seed", "lower", "seed", "lower"]
+    for k in (1, 3):
+        cases = {CASES[(s - 1) % len(CASES)] for s in it.inputs[k][1].tolist()}
+        assert cases <= {"lower", "digit"}
+        # no camel-case cuts in these texts, so the same pieces and the same labels
+        assert (it.inputs[k][0] == it.inputs[k - 1][0]).all()
+        assert (it.labels[k][0] == it.labels[k - 1][0]).all()
+        assert (it.labels[k][1] == it.labels[k - 1][1]).all()
+        assert (it.case[k] == it.case[k - 1]).all()
+    assert CASE_CLASSES[it.case[3][list(it.inputs[3][0]).index(wp.tokenizer.token_to_id("us"))]] \
+        == "upper"
+    with pytest.raises(ValueError, match="newlines"):
+        label_documents(texts, wp, ["seed", "newlines"])
+
+
+def test_gap_labels_align_lowercased_input(wp):
+    gold = "Don’t go, NATO.\n\nNow?"
+    enc = wp.encode(lower(gold))
+    assert gap_labels(enc, gold, "lower") == gap_labels(wp.encode(seed(gold)), gold)
+
+
+def test_apply_case_changes_only_the_case_of_letters():
+    assert apply_case("nato", 2) == "NATO"
+    assert apply_case("1990s", 1) == "1990S"
+    assert apply_case("mcdonald", 3, "McDonald") == "McDonald"
+    assert apply_case("mcdonald", 3, None) == "mcdonald"
+    assert apply_case("mcdonald", 3, "Mc-Donald") == "mcdonald"
+
+
+# -- decoding with a casing head (no torch) --------------------------------------------
+
+
+class _Cased(WindowPredictor):
+    """A stand-in network with three heads: ``.`` after ``said``, casing from a table."""
+
+    def __init__(self, wp, case: dict[str, tuple[int, float]], lexicon=None):
+        super().__init__(wp, LabelSet(["", "."]), LabelSet([""]), lexicon=lexicon or {},
+                         window=16, overlap=4)
+        self.case = case
+        self.said = wp.tokenizer.token_to_id("said")
+
+    def _run(self, ids, shapes, mask):
+        a = np.zeros(ids.shape + (2,), np.float32)
+        a[..., 0] = 5.0
+        a[ids == self.said, 1] = 9.0
+        b = np.zeros(ids.shape + (1,), np.float32)
+        c = np.zeros(ids.shape + (len(CASE_CLASSES),), np.float32)
+        for (r, t), i in np.ndenumerate(ids):
+            cls, p = self.case.get(self.wp.tokenizer.id_to_token(int(i)), (0, 0.99))
+            # logits whose softmax gives ``p`` to ``cls`` and shares the rest
+            c[r, t] = np.log((1 - p) / (len(CASE_CLASSES) - 1))
+            c[r, t, cls] = np.log(p)
+        return a, b, c
+
+
+def test_casing_head_decides_the_case_of_lowercased_input(wp):
+    m = _Cased(wp, {"nato": (2, 0.91), "mcdonald": (3, 0.95), "iphone": (3, 0.95),
+                    "then": (1, 0.93), "it": (0, 0.99)},
+               lexicon={"mcdonald": {"McDonald": 5}})
+    x = "nato and mcdonald said iphone then it said it"
+    p = m.predict(x, cased=False)
+    # iphone: mixed, but the lexicon has no form, so it stays; the last "it"
+    # follows a sentence end but the head is sure of lower: the head wins.
+    assert p.kept == "NATO and McDonald said iphone Then it said it"
+    assert p.insertions[x.index("said") + 4] == "."
+    m.case_fallback = 0.92  # unsure of nato: lexicon (none) and sentence start
+    assert m.predict(x, cased=False).kept == "Nato and McDonald said iphone Then it said it"
+    m.case_fallback = 1.01  # unsure everywhere: cased as without the head
+    assert m.predict(x, cased=False).kept == "Nato and McDonald said Iphone then it said It"
+    m.case_fallback = 0.0
+    assert m.predict("and so", cased=False).kept == "and so"
+    assert m.predict(x, cased=True).kept == x  # cased input is never recased
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="abmnxo019 ", max_size=60))
+def test_casing_head_keeps_the_lowercase_invariant(wp, x):
+    from unstrip import Restorer
+
+    m = _Cased(wp, {"mo": (3, 0.9), "ab": (2, 0.5), "a": (1, 0.7)}, lexicon={"mo": {"M-o": 2}})
+    out = Restorer(model=m).restore(x, profile="lower")
+    assert lower(out) == x.replace("\n", "")
+
+
+# -- tiny networks end to end (torch, onnx, onnxruntime) ---------------------------------
+
+_TEXTS = [
+    "The company said on Monday it would cut 1,200 jobs. NATO said nothing.",
+    "“We don’t expect a recovery soon,” the chief executive, John Smith, said.",
+    "Shares fell 3.5% to $20.40 in early trading.\n\nAnalysts were not surprised.",
+    "It’s a self-proclaimed success; the group’s rivals disagree. The U.S. agrees.",
+    "Why now? Because the U.S. market (its largest) is slowing. McDonald’s says so.",
+]
+
+
+def _corpus(tmp: Path) -> Path:
+    path = tmp / "tiny.jsonl"
+    lines = [{"id": f"t-{i}", "text": t, "split": "train"} for i, t in enumerate(_TEXTS * 6)]
+    lines += [{"id": f"d-{i}", "text": t, "split": "dev"} for i, t in enumerate(_TEXTS[:2])]
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    return path
+
+
+_TINY = ["--scratch", "--layers", "1", "--hidden", "32", "--heads", "2", "--batch-size", "4",
+         "--window", "48", "--eval-every", "2", "--save-every", "2", "--dev-docs", "2",
+         "--no-progress", "--lr", "1e-3"]
+
+
+@pytest.fixture(scope="module")
+def torch_tools():
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from unstrip import export, train
+
+    return train, export
+
+
+def test_seed_and_lower_run_with_casing_head_exports_three_outputs(torch_tools, tmp_path):
+    train, export = torch_tools
+    from unstrip import Restorer
+    from unstrip.onnx_model import OnnxModel
+
+    run = tmp_path / "run"
+    args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY, "--profiles", "seed,lower"]
+    assert train.main([*args, "--max-steps", "2"]) == 0
+    assert train.main([*args, "--max-steps", "4"]) == 0  # resumes, casing head and all
+    ck, _ = train.load_checkpoint(train.latest_checkpoint(run))
+    assert ck.cfg.n_case == len(CASE_CLASSES)
+    assert len(list(run.glob("cache-*.npz"))) == 1
+    log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
+    evals = [r for r in log if "profiles" in r]
+    assert [r["step"] for r in evals] == [2, 4]
+    for r in evals:
+        assert set(r["profiles"]) == {"seed", "lower"} and r["violations"] == 0
+        assert 0.0 <= r["profiles"]["lower"]["casing_accuracy"] <= 1.0
+        assert "casing_accuracy" not in r["profiles"]["seed"]
+    run_cfg = json.loads((run / "config.json").read_text())
+    assert run_cfg["profiles"] == ["seed", "lower"]
+
+    out = export.export(run, tmp_path / "model")
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["outputs"] == ["after_logits", "before_logits", "case_logits"]
+    m = OnnxModel.load(out, lexicon={"dont": {"don't": 3}, "mcdonalds": {"McDonald's": 2}})
+    assert m.has_case_head
+    r = Restorer(model=m)
+    for x in ["the company said nato and mcdonalds dont agree", "", "a  b 12 x" * 30]:
+        got = r.restore(x, profile="lower")
+        assert lower(got) == x
+        assert seed(r.restore(x.upper(), profile="seed")) == x.upper()
+
+
+def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, tmp_path):
+    train, export = torch_tools
+    import torch
+
+    from unstrip import Restorer
+    from unstrip.nn import Config, UnstripNet
+    from unstrip.onnx_model import OnnxModel
+
+    # An old config (no n_case) builds the old network: same parameters, two outputs.
+    old = {"vocab_size": 50, "hidden": 16, "layers": 1, "heads": 2, "intermediate": 32,
+           "n_after": 5, "n_before": 3}
+    net = UnstripNet(Config.from_json(old))
+    assert not any(k.startswith("case.") for k in net.state_dict())
+    ids = torch.tensor([[1, 7, 9, 2]])
+    assert len(net(ids, torch.zeros_like(ids), torch.ones_like(ids))) == 2
+
+    # A seed-only run trains without a casing head; make its checkpoint look as
+    # old runs wrote them (no n_case), then resume, export and restore with it.
+    run = tmp_path / "run"
+    args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY]
+    assert train.main([*args, "--max-steps", "2"]) == 0
+    ckpt = train.latest_checkpoint(run)
+    ck = torch.load(ckpt, weights_only=False)
+    assert ck["config"]["n_case"] == 0
+    del ck["config"]["n_case"]
+    torch.save(ck, ckpt)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg.pop("profiles")
+    (run / "config.json").write_text(json.dumps(cfg))
+    caches = sorted(run.glob("cache-*.npz"))
+    # asking for a casing head does not change a network that has none
+    assert train.main([*args, "--max-steps", "4", "--profile", "seed", "--case-head"]) == 0
+    assert sorted(run.glob("cache-*.npz")) == caches  # the old cache key still matches
+    net, ck = train.load_checkpoint(train.latest_checkpoint(run))  # strict load
+    assert ck["step"] == 4 and net.cfg.n_case == 0
+
+    out = export.export(run, tmp_path / "model")
+    assert json.loads((out / "config.json").read_text())["outputs"] == [
+        "after_logits", "before_logits"]
+    m = OnnxModel.load(out, lexicon={"london": {"London": 5}})
+    assert not m.has_case_head
+    x = "he went to london then he said no"
+    got = Restorer(model=m).restore(x, profile="lower")
+    assert lower(got) == x
+    assert "London" in got and got[0] == "H"  # lexicon and sentence start, as before

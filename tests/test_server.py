@@ -1,0 +1,259 @@
+"""The HTTP service: answers, invariants and errors, through FastAPI's TestClient.
+
+The problem: a client that sends ``{"text": "Its a selfproclaimed win"}`` must get
+the restored text back with every character it sent (``seed(out) == input``),
+insertions whose offsets rebuild that text, and a clear 4xx (never a 5xx) for a
+body that is too large, not JSON, or of the wrong shape.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytest.importorskip("fastapi", reason="pip install 'unstrip[serve]' to test the server")
+if not (importlib.util.find_spec("httpx2") or importlib.util.find_spec("httpx")):
+    pytest.skip("FastAPI's TestClient needs httpx2 (pip install 'unstrip[test]')",
+                allow_module_level=True)
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from unstrip.profiles import seed  # noqa: E402
+from unstrip.restorer import PROFILE_CHOICES  # noqa: E402
+from unstrip.server import create_app  # noqa: E402
+
+STRIPPED = [
+    "Its a selfproclaimed win worth 20000 dollars the groups leader said",
+    "Dont go",
+    "the bbc reported that nato and the us army would meet in london on monday",
+    "We met at 930 in the morning and left at noon\nThen it rained",
+]
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def client(restorer):
+    with TestClient(create_app(restorer, max_bytes=4000)) as c:
+        yield c
+
+
+def rebuild(text: str, insertions: list[dict], recased: list[dict]) -> str:
+    """Apply the API's insertions and case changes to ``text``."""
+    chars = list(text)
+    for r in recased:
+        chars[r["offset"]] = r["to"]
+    by_gap = {i["offset"]: i["insert"] for i in insertions}
+    return "".join(by_gap.get(k, "") + c for k, c in enumerate(chars)) + by_gap.get(
+        len(chars), ""
+    )
+
+
+@pytest.mark.parametrize("text", STRIPPED)
+def test_restore_round_trip_keeps_every_character(client, text):
+    r = client.post("/v1/restore", json={"text": text})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"text", "profile", "insertions", "recased", "encoding_repairs"}
+    out = body["text"]
+    assert out != text
+    kept = [seed(line) for line in out.split("\n")]  # line breaks are kept as they are
+    if body["profile"] == "lower":
+        kept = [line.lower() for line in kept]
+    assert kept == text.split("\n")
+    assert rebuild(text, body["insertions"], body["recased"]) == out
+    for i in body["insertions"]:
+        assert 0 <= i["offset"] <= len(text) and i["insert"]
+        assert 0.0 <= i["confidence"] <= 1.0
+
+
+def test_restore_matches_the_library(client, restorer):
+    text = STRIPPED[0]
+    body = client.post("/v1/restore", json={"text": text, "profile": "seed"}).json()
+    assert body == restorer.explain(text, "seed").to_dict()
+    assert body["text"].startswith("It's a self-proclaimed win worth 20,000 dollars")
+
+
+@pytest.mark.parametrize("profile", PROFILE_CHOICES)
+def test_every_profile_is_accepted(client, profile):
+    r = client.post("/v1/restore", json={"text": "dont go", "profile": profile})
+    assert r.status_code == 200, r.text
+    assert seed(r.json()["text"]).lower() == "dont go"
+
+
+def test_restore_repairs_encoding_first(client):
+    body = client.post("/v1/restore", json={"text": "Itâ€™s â€œfineâ€ â€” really"}).json()
+    assert body["text"] == "It’s “fine” — really"
+    assert body["profile"] == "punctuated" and body["insertions"] == []
+    assert body["encoding_repairs"][0] == {
+        "kind": "decode", "position": 2, "before": "â€™", "after": "’"
+    }
+
+
+def test_fix_encoding(client):
+    r = client.post("/v1/fix-encoding", json={"text": "donâ€™t"})
+    assert r.status_code == 200
+    assert r.json() == {
+        "text": "don’t",
+        "repairs": [{"kind": "decode", "position": 3, "before": "â€™", "after": "’"}],
+    }
+    assert client.post("/v1/fix-encoding", json={"text": "clean"}).json() == {
+        "text": "clean", "repairs": []
+    }
+
+
+def test_healthz_names_the_model(client):
+    from unstrip.models import describe
+
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "model": describe(client.app.state.restorer.model)}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_text(client, text):
+    r = client.post("/v1/restore", json={"text": text})
+    assert r.status_code == 200
+    assert r.json() == {"text": text, "profile": "empty", "insertions": [], "recased": [],
+                        "encoding_repairs": []}
+    assert client.post("/v1/fix-encoding", json={"text": ""}).json() == {"text": "", "repairs": []}
+
+
+def test_over_the_limit_is_413_with_a_message(client):
+    big = {"text": "a" * 5000}
+    r = client.post("/v1/restore", json=big)
+    assert r.status_code == 413
+    assert "too large" in r.json()["detail"] and "4000" in r.json()["detail"]
+    # Just under the limit is fine.
+    ok = client.post("/v1/restore", json={"text": "dont go " * 400})
+    assert ok.status_code == 200 and len(ok.request.content) <= 4000
+
+
+def test_streamed_body_is_counted_not_just_content_length(client):
+    """A chunked body (no Content-Length) over the limit is cut off too."""
+
+    def chunks():
+        yield b'{"text": "'
+        for _ in range(100):
+            yield b"a" * 100
+        yield b'"}'
+
+    r = client.post("/v1/restore", content=chunks(), headers=JSON)
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 413
+    assert "too large" in r.json()["detail"]
+
+
+def test_lying_content_length_is_refused(client):
+    r = client.post("/v1/restore", content=b'{"text": "x"}',
+                    headers={**JSON, "content-length": "abc"})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "kwargs, where",
+    [
+        ({"content": b'{"text": "dont go"', "headers": JSON}, "malformed JSON"),
+        ({"content": b"not json at all", "headers": JSON}, "malformed JSON"),
+        ({"content": b'{"text": "\xff"}', "headers": JSON}, "UTF-8"),
+        ({"content": b'{"text": "\\ud800"}', "headers": JSON}, "surrogate"),
+        ({"json": {"text": 12}}, "body.text"),
+        ({"json": {"text": None}}, "body.text"),
+        ({"json": {"text": ["a"]}}, "body.text"),
+        ({"json": {}}, "body.text: Field required"),
+        ({"json": ["dont go"]}, "JSON object"),
+        ({"json": "dont go"}, "JSON object"),
+        ({"json": {"text": "x", "profile": "shouting"}}, "body.profile"),
+        ({"json": {"text": "x", "profile": 3}}, "body.profile"),
+        ({"json": {"text": "x", "extra": 1}}, "body.extra"),
+        ({"content": b""}, "body"),
+    ],
+)
+def test_malformed_requests_are_422_with_a_clear_message(client, kwargs, where):
+    r = client.post("/v1/restore", **kwargs)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert where in body["message"], body
+    assert isinstance(body["detail"], list) and body["detail"][0]["msg"]
+    assert "input" not in body["detail"][0]  # the request is not echoed back
+
+
+def test_fix_encoding_rejects_wrong_types(client):
+    r = client.post("/v1/fix-encoding", json={"text": 3})
+    assert r.status_code == 422 and "body.text" in r.json()["message"]
+
+
+def test_page_and_docs_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for needle in ('id="input"', 'id="profile"', 'id="restore"', 'id="output"',
+                   'id="diff-toggle"', 'id="copy"'):
+        assert needle in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # nothing external
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/restore", "/v1/fix-encoding", "/healthz"} <= set(spec["paths"])
+
+
+def test_model_is_loaded_once_at_startup(restorer):
+    calls = []
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner = inner
+
+        @property
+        def model(self):
+            calls.append(1)
+            return self.inner.model
+
+        def explain(self, text, profile="auto"):
+            return self.inner.explain(text, profile)
+
+    with TestClient(create_app(Counting(restorer))) as c:
+        assert len(calls) == 1  # touched by the lifespan, before any request
+        assert c.post("/v1/restore", json={"text": "Dont go"}).status_code == 200
+        assert len(calls) == 1
+
+
+def test_json_response_is_plain_utf8(client):
+    r = client.post("/v1/restore", json={"text": "Zoë’s café"})
+    assert r.status_code == 200
+    assert json.loads(r.content.decode("utf-8"))["text"] == "Zoë’s café"
+
+
+class _Slow:
+    """A stand-in restorer whose every restoration takes ``delay`` seconds."""
+
+    def __init__(self, inner, delay: float):
+        self.inner, self.delay = inner, delay
+        self.model = inner.model
+        self.running = self.peak = 0
+        self.lock = threading.Lock()
+
+    def explain(self, text, profile="auto"):
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        time.sleep(self.delay)
+        with self.lock:
+            self.running -= 1
+        return self.inner.explain(text, profile)
+
+
+def test_restoring_runs_off_the_event_loop_with_bounded_concurrency(restorer):
+    slow = _Slow(restorer, 0.6)
+    with TestClient(create_app(slow, threads=2)) as c:
+        with ThreadPoolExecutor(6) as pool:
+            posts = [pool.submit(c.post, "/v1/restore", json={"text": "Dont go"})
+                     for _ in range(6)]
+            time.sleep(0.1)
+            start = time.perf_counter()
+            assert c.get("/healthz").status_code == 200  # answered while restoring
+            assert time.perf_counter() - start < 0.4
+            assert all(f.result().status_code == 200 for f in posts)
+    assert slow.peak == 2  # the limiter: never more than ``threads`` at once
