@@ -327,6 +327,39 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 
 
 @cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False))
+@click.option("--field", default="text", show_default=True, help="Column holding the text.")
+@_profile_option
+@click.option("--workers", type=int, default=None,
+              help="Worker processes, each loading the model once "
+              "(default: CPUs / 2; 0: in this process).")
+@click.option("--batch-size", type=int, default=64, show_default=True,
+              help="Records per batch; progress is saved after each batch.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
+              help="Where records that cannot be restored go (default OUTPUT.errors.jsonl).")
+@_model_option
+def batch(input_path, output_path, field, profile, workers, batch_size, errors_path,
+          model) -> None:
+    """Restore the FIELD of every record of a JSONL, CSV or Parquet file.
+
+    Other columns are carried through unchanged and the output appears
+    atomically when the run is done. A run that is killed resumes where it
+    stopped when started again with the same arguments, losing and
+    duplicating nothing. Records that cannot be restored go to the errors
+    file with their id and reason; the summary counts in = out + errors.
+    Parquet needs: pip install 'unstrip[batch]'.
+    """
+    from unstrip.batch import run_batch
+
+    with _user_errors():
+        summary = run_batch(input_path, output_path, field=field, profile=profile,
+                            workers=workers, batch_size=batch_size, errors_path=errors_path,
+                            model=model)
+    click.echo(f"unstrip batch: {summary}", err=True)
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=int,
