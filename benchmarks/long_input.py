@@ -13,14 +13,14 @@ The text is built from dev-split documents of ../shared/corpora when present
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _report import command_line, print_figures
 
 from unstrip.corpus import corpus_files, iter_documents
 from unstrip.profiles import seed
@@ -65,13 +65,9 @@ def main() -> int:
         "words_per_s": round(words / elapsed),
         "peak_rss_mb": round(peak_mb, 1),
         "invariant_holds": ok,
-        "command": "python benchmarks/long_input.py " + shlex.join(sys.argv[1:]),
+        "command": command_line("long_input.py"),
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        for k, v in figures.items():
-            print(f"{k:<16}{v}")
+    print_figures(figures, args.json)
     return 0 if ok else 1
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import resource
-import shlex
-import sys
 import time
+
+from _report import command_line, print_figures
 
 from unstrip import Restorer
 from unstrip.corpus import corpus_files, iter_documents
@@ -66,13 +65,9 @@ def main() -> int:
         "words_per_s": round(words / elapsed),
         "model_load_s": round(load_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "command": "python benchmarks/speed.py " + shlex.join(sys.argv[1:]),
+        "command": command_line("speed.py"),
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        for k, v in figures.items():
-            print(f"{k:<14}{v}")
+    print_figures(figures, args.json)
     return 0
 
 
