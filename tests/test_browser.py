@@ -89,7 +89,7 @@ def test_restore_in_the_browser(page):
 
     restored = page.locator("#output").inner_text()
     assert seed(restored) == SENTENCE
-    assert restored != SENTENCE and restored.startswith("It's a self-proclaimed")
+    assert restored != SENTENCE and "It's a self-proclaimed" in restored
     n_marks = marks.count()
     assert n_marks >= 3
     # Every highlighted insertion is tinted by its confidence.

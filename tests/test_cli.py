@@ -55,11 +55,11 @@ def test_output_file_and_explain(tmp_path):
     src.write_text("The groups leader said dont go", encoding="utf-8")
     out = tmp_path / "out.txt"
     runner = CliRunner()
-    r = runner.invoke(cli, ["restore", str(src), "-o", str(out)])
+    r = runner.invoke(cli, ["restore", "--model", "baseline", str(src), "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == "The groups leader said don't go."
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    r = runner.invoke(cli, ["restore", "--explain", str(src)])
+    r = runner.invoke(cli, ["restore", "--model", "baseline", "--explain", str(src)])
     obj = json.loads(r.output)
     assert obj["text"] == "The groups leader said don't go."
     assert {"offset": 26, "insert": "'", "confidence": obj["insertions"][0]["confidence"]} in (

@@ -75,7 +75,7 @@ def test_restore_matches_the_library(client, restorer):
     text = STRIPPED[0]
     body = client.post("/v1/restore", json={"text": text, "profile": "seed"}).json()
     assert body == restorer.explain(text, "seed").to_dict()
-    assert body["text"].startswith("It's a self-proclaimed win worth 20,000 dollars")
+    assert "It's a self-proclaimed win worth 20,000 dollars" in body["text"]
 
 
 @pytest.mark.parametrize("profile", PROFILE_CHOICES)

@@ -11,7 +11,7 @@ for stripped input ``strip(restore(x)) == x``, and for lowercased input
 ``lower(strip(restore(x))) == x``. Insertions are filtered and case changes
 checked here, so the guarantee does not depend on the model.
 
->>> r = Restorer()
+>>> r = Restorer("baseline")  # the default is the learned model
 >>> r.restore("The groups leader said dont go")
 "The groups leader said don't go."
 >>> r.restore("Already punctuated, so left alone.")
@@ -185,7 +185,7 @@ class Restorer:
         window by window; anything else has its encoding repaired line by
         line and passes through. Memory stays bounded by the window size.
 
-        >>> "".join(Restorer().restore_stream(["The groups lea", "der said dont go"]))
+        >>> "".join(Restorer("baseline").restore_stream(["The groups lea", "der said dont go"]))
         "The groups leader said don't go."
         """
         profile = _check_profile(profile)
