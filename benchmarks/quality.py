@@ -70,12 +70,13 @@ def main() -> int:
     ap.add_argument("--profile", choices=["seed", "lower"], default="seed")
     ap.add_argument("--limit", type=int, default=None, help="at most this many dev documents")
     ap.add_argument("--json", action="store_true", help="print all measures as JSON")
+    ap.add_argument("--model", default="auto", help="auto, learned, baseline or a model dir")
     args = ap.parse_args()
     shared = shared_dir()
     if shared is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
         return 1
-    restorer = Restorer()
+    restorer = Restorer(args.model)
     t0 = time.perf_counter()
     restorer.model  # load once, outside the timed part  # noqa: B018
     print(f"model load: {time.perf_counter() - t0:.2f} s", file=sys.stderr)
