@@ -111,13 +111,7 @@ def casing(s: str) -> int:
         return 4
     if not s.isalpha():
         return 5
-    if s.islower():
-        return 0
-    if s[0].isupper() and (len(s) == 1 or s[1:].islower()):
-        return 1
-    if s.isupper():
-        return 2
-    return 3
+    return case_class(s)
 
 
 def case_class(letters: str) -> int | None:
