@@ -119,6 +119,22 @@ def test_labels_rebuild_the_gold_exactly(wp):
     assert apply(x, ins) == gold
 
 
+def test_split_s_gives_possessives_a_gap_of_their_own():
+    split = WordPieces.load(split_s=True)
+    x = "The groups leader said its the States policy was class"
+    enc = split.encode(x)
+    toks = enc.tokens(split)
+    assert toks[1:3] == ["group", "##s"] and toks[5:7] == ["it", "##s"]
+    assert "was" in toks and "class" in toks  # never-possessive words stay whole
+    for s, e, tok in zip(enc.starts, enc.ends, toks, strict=True):
+        assert x[s:e].lower() == tok.removeprefix("##")
+    assert [_join(int(sh)) for t, sh in zip(toks, enc.shapes, strict=True)
+            if t == "##s"] == ["continuation"] * 3
+    assert len(set(enc.word.tolist())) == len(x.split())  # still one word each
+    after, _ = gap_labels(enc, "The group’s leader said it’s the States’ policy was class")
+    assert after[1] == "’" and after[5] == "’" and after[toks.index("state") + 1] == "’"
+
+
 def test_label_inventory_maps_rare_strings_to_the_nearest(wp):
     counts = Counter({"": 100, ",": 20, ".": 15, ".”": 5, "?”": 1})
     ls = LabelSet.from_counts(counts, size=4)
@@ -288,3 +304,42 @@ def test_onnx_model_predicts_like_the_baseline_interface(exported):
 def test_restorer_keeps_the_invariant(onnx_restorer, x):
     out = onnx_restorer.restore(x, profile="seed")
     assert seed(out) == x
+
+
+def test_exported_int8_weights_load_back_into_a_network(exported, tmp_path):
+    """Dequantised weights reproduce the export's decisions, and a run can start from them."""
+    import onnxruntime as ort
+    import torch
+
+    from unstrip import train
+    from unstrip.nn import Config, UnstripNet
+    from unstrip.onnx_weights import load_onnx_weights
+
+    cfg = json.loads((exported / "config.json").read_text())
+    net = UnstripNet(Config.from_json(cfg["model"])).eval()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    assert load_onnx_weights(net, exported) > 0
+    assert all(not torch.equal(before[k], v) for k, v in net.state_dict().items()
+               if k.endswith("weight") and not k.startswith("shape."))
+    wp_ = WordPieces.load(split_s=cfg["split_s"])
+    enc = wp_.encode("The groups leader said dont go its 20000 dollars " * 3)
+    ids = np.concatenate([[wp_.cls_id], enc.ids, [wp_.sep_id]])[None].astype(np.int64)
+    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
+    mask = np.ones_like(ids)
+    with torch.no_grad():
+        mine = [t.numpy() for t in net(*(torch.from_numpy(a) for a in (ids, shapes, mask)))]
+    sess = ort.InferenceSession(str(exported / "model.int8.onnx"),
+                                providers=["CPUExecutionProvider"])
+    theirs = sess.run(None, {"input_ids": ids, "shape_ids": shapes, "attention_mask": mask})
+    for a, b in zip(mine, theirs, strict=True):
+        assert (a.argmax(-1) == b.argmax(-1)).mean() >= 0.9
+        assert np.abs(a - b).max() < 0.5 * np.abs(b).max() + 1e-3
+
+    run = tmp_path / "warm"
+    assert train.main([str(_smoke_corpus(tmp_path)), "--out", str(run), "--init-from",
+                       str(exported), "--profiles", "seed,lower", "--case-head",
+                       "--batch-size", "2", "--window", "64", "--max-steps", "1",
+                       "--eval-every", "1", "--dev-docs", "1", "--no-progress"]) == 0
+    assert (run / "labels.json").read_text() == (exported / "labels.json").read_text()
+    warm, _ = train.load_checkpoint(train.latest_checkpoint(run))
+    assert warm.cfg.n_case == 4 and warm.cfg.hidden == cfg["model"]["hidden"]

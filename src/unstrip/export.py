@@ -87,7 +87,7 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     run_cfg = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
 
-    wp = WordPieces.load(DEFAULT_VOCAB)
+    wp = WordPieces.load(DEFAULT_VOCAB, split_s=bool(run_cfg.get("split_s", False)))
     text = "The groups leader said dont go ruleReports its 20000 dollars"
     enc = wp.encode(text)
     ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
@@ -122,6 +122,7 @@ def export(
         "profiles": run_cfg.get("profiles", [run_cfg.get("profile", "seed")]),
         "outputs": list(output_names(net)),
         "init": run_cfg.get("init"),
+        "split_s": bool(run_cfg.get("split_s", False)),
         "step": ck["step"],
         "model": ck["config"],
     }

@@ -46,6 +46,7 @@ writes each piece's letters (:data:`CASE_CLASSES`, :func:`case_labels`):
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ __all__ = [
     "case_labels",
     "casing",
     "gap_labels",
+    "splits_final_s",
     "inner_insertions",
     "join_region",
     "split_region",
@@ -184,6 +186,25 @@ class Encoded:
         return [wp.tokenizer.id_to_token(int(i)) for i in self.ids]
 
 
+_S_WORD = re.compile(r"[a-z]{2,}s")
+_NEVER_POSSESSIVE = frozenset(
+    "this was has his does yes thus always perhaps whereas is as us".split()
+)
+
+
+def splits_final_s(word: str) -> bool:
+    """Whether a lowercase stripped word ends in an ``s`` that may follow a lost apostrophe.
+
+    Letters only, three or more, ending in one ``s`` (``groups``, ``its``,
+    ``states``), except a few frequent words that never take one.
+
+    >>> [w for w in ("groups", "its", "was", "class", "us", "20s") if splits_final_s(w)]
+    ['groups', 'its']
+    """
+    return (_S_WORD.fullmatch(word) is not None and not word.endswith("ss")
+            and word not in _NEVER_POSSESSIVE)
+
+
 class WordPieces:
     """The WordPiece tokenizer over :mod:`unstrip.tokens` pieces.
 
@@ -192,15 +213,18 @@ class WordPieces:
     pieces by the ``tokenizers`` library.
     """
 
-    def __init__(self, tokenizer):
+    def __init__(self, tokenizer, split_s: bool = False):
         self.tokenizer = tokenizer
+        self.split_s = split_s
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
         self.pad_id = tokenizer.token_to_id("[PAD]")
+        self.s_id = tokenizer.token_to_id("##s")
         self.vocab_size = tokenizer.get_vocab_size()
 
     @classmethod
-    def load(cls, vocab: str | Path = DEFAULT_VOCAB) -> WordPieces:
+    def load(cls, vocab: str | Path = DEFAULT_VOCAB, split_s: bool = False) -> WordPieces:
+        """The tokenizer of ``vocab``; ``split_s``: see :meth:`encode`."""
         from tokenizers import Tokenizer
         from tokenizers.models import WordPiece
 
@@ -208,18 +232,30 @@ class WordPieces:
         if not vocab.exists():
             raise FileNotFoundError(f"WordPiece vocabulary not found at {vocab}")
         model = WordPiece.from_file(str(vocab), unk_token="[UNK]", max_input_chars_per_word=100)
-        return cls(Tokenizer(model))
+        return cls(Tokenizer(model), split_s)
 
     def encode(self, text: str) -> Encoded:
-        """Word pieces of stripped ``text`` with shapes, spans and ``before`` regions."""
+        """Word pieces of stripped ``text`` with shapes, spans and ``before`` regions.
+
+        With ``split_s`` a word that may have lost a possessive apostrophe
+        (:func:`splits_final_s`: ``groups``, ``states``, ``its``) ends in its
+        own ``##s`` piece, so the gap before the ``s`` is one the network
+        labels (``group|'|s``) rather than one hidden inside a piece.
+
+        >>> WordPieces.load(split_s=True).encode("the groups leader said its").tokens(
+        ...     WordPieces.load())
+        ['the', 'group', '##s', 'leader', 'said', 'it', '##s']
+        """
         plist = list(pieces(text))
         if not plist:
             z = np.zeros(0, dtype=np.int32)
             return Encoded(text, z, z.astype(np.int8), z, z, z, z)
-        enc = self.tokenizer.encode(
-            [p.text.lower() for p in plist], is_pretokenized=True, add_special_tokens=False
-        )
-        ids = enc.ids
+        words = [p.text.lower() for p in plist]
+        if self.split_s:
+            ids, word_ids, offsets = self._encode_split_s(words)
+        else:
+            enc = self.tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
+            ids, word_ids, offsets = enc.ids, enc.word_ids, enc.offsets
         n = len(ids)
         shapes = np.empty(n, dtype=np.int8)
         starts = np.empty(n, dtype=np.int32)
@@ -227,7 +263,7 @@ class WordPieces:
         region = np.full(n, -1, dtype=np.int32)
         prev_word = -1
         prev_end = 0
-        for i, (w, (a, b)) in enumerate(zip(enc.word_ids, enc.offsets, strict=True)):
+        for i, (w, (a, b)) in enumerate(zip(word_ids, offsets, strict=True)):
             p = plist[w]
             s, e = p.start + a, p.start + b
             starts[i], ends[i] = s, e
@@ -242,8 +278,30 @@ class WordPieces:
             shapes[i] = 1 + join * len(CASES) + casing(text[s:e])
             prev_word = w
             prev_end = p.end
-        word = np.asarray(enc.word_ids, dtype=np.int32)
+        word = np.asarray(word_ids, dtype=np.int32)
         return Encoded(text, np.asarray(ids, dtype=np.int32), shapes, starts, ends, region, word)
+
+    def _encode_split_s(self, words: list[str]):
+        """Ids, word numbers and in-word offsets, each final ``s`` of :func:`splits_final_s`
+        words as a ``##s`` piece of its own."""
+        items: list[str] = []
+        owner: list[tuple[int, int]] = []  # (word, offset of the item in it)
+        for w, word in enumerate(words):
+            if splits_final_s(word):
+                items += [word[:-1], "s"]
+                owner += [(w, 0), (w, len(word) - 1)]
+            else:
+                items.append(word)
+                owner.append((w, 0))
+        enc = self.tokenizer.encode(items, is_pretokenized=True, add_special_tokens=False)
+        ids, word_ids, offsets = list(enc.ids), [], []
+        for i, (item, (a, b)) in enumerate(zip(enc.word_ids, enc.offsets, strict=True)):
+            w, shift = owner[item]
+            if shift:
+                ids[i] = self.s_id
+            word_ids.append(w)
+            offsets.append((a + shift, b + shift))
+        return ids, word_ids, offsets
 
 
 def join_region(insertions: Sequence[str], lo: int, hi: int) -> str:

@@ -306,7 +306,8 @@ class OnnxModel(WindowPredictor):
         return cls(
             session,
             config,
-            WordPieces.load(vocab if vocab.exists() else DEFAULT_VOCAB),
+            WordPieces.load(vocab if vocab.exists() else DEFAULT_VOCAB,
+                            split_s=bool(config.get("split_s", False))),
             after,
             before,
             lexicon=lexicon,

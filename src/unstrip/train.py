@@ -159,6 +159,8 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
              args.after_labels, args.before_labels, str(args.vocab)]
         ).encode()
     )
+    if getattr(args, "split_s", False):
+        h.update(b"|split_s")
     if case:
         h.update(b"|case")
     return h.hexdigest()[:12]
@@ -179,7 +181,9 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
             return data, after, before
     t0 = time.time()
     it = label_documents(
-        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr), wp, args.profiles
+        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr,
+             disable=getattr(args, "no_progress", False)),
+        wp, args.profiles,
     )
     if labels_file.exists():
         after, before = load_label_sets(labels_file)
@@ -287,6 +291,17 @@ def _head_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return total / (target != IGNORE).sum().clamp(min=1)
 
 
+def _init_name(args) -> str:
+    """What the run started from, for its config (kept when a resumed run is rerun)."""
+    if args.scratch:
+        return "scratch"
+    if args.init_from is not None:
+        init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
+        return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + {init_cfg.get('step', '?')} "
+                f"steps ({args.init_from.name})")
+    return "all-MiniLM-L6-v2"
+
+
 def _device(name: str) -> str:
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -327,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--after-labels", type=int, default=300, help="after-head inventory size")
     ap.add_argument("--before-labels", type=int, default=100, help="before-head inventory size")
     ap.add_argument("--scratch", action="store_true", help="random init instead of MiniLM")
+    ap.add_argument("--init-from", type=Path, default=None, metavar="MODEL_DIR",
+                    help="start from an exported model (e.g. src/unstrip/data/model; int8 "
+                    "weights are dequantised) instead of MiniLM, keeping its label "
+                    "inventories; a casing head it lacks starts fresh")
     ap.add_argument("--layers", type=int, default=6, help="with --scratch")
     ap.add_argument("--hidden", type=int, default=384, help="with --scratch")
     ap.add_argument("--heads", type=int, default=12, help="with --scratch")
@@ -337,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-train-docs", type=int, default=None, help="for smoke runs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB)
+    ap.add_argument("--split-s", action=argparse.BooleanOptionalAction, default=True,
+                    help="cut a word's final s into its own piece (group|'|s) so the "
+                    "network sees possessive apostrophes (a resumed run keeps its setting)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 
@@ -351,9 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     random.seed(args.seed)
 
-    wp = WordPieces.load(args.vocab)
-    train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
     ckpt = latest_checkpoint(out)
+    if ckpt is not None and (out / "config.json").exists():
+        # A resumed run keeps the tokenization it started with (runs from
+        # before --split-s existed had none).
+        started = json.loads((out / "config.json").read_text(encoding="utf-8"))
+        args.split_s = bool(started.get("split_s", False))
+    wp = WordPieces.load(args.vocab, split_s=args.split_s)
+    train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
     if ckpt is not None:
         # The checkpoint decides the network, casing head or not.
         net, ck = load_checkpoint(ckpt, device)
@@ -365,6 +392,12 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
     else:
         use_case = "lower" in args.profiles if args.case_head is None else args.case_head
+        if args.init_from is not None:
+            if args.scratch:
+                raise SystemExit("--init-from and --scratch exclude each other")
+            if not (out / "labels.json").exists():
+                # The exported heads only make sense with the export's inventories.
+                (out / "labels.json").write_bytes((args.init_from / "labels.json").read_bytes())
     data, after_set, before_set = prepare_data(args, out, wp, train_texts, use_case)
     n_rows = len(data["ids"])
     if n_rows == 0:
@@ -377,6 +410,15 @@ def main(argv: list[str] | None = None) -> int:
             cfg = Config(vocab_size=wp.vocab_size, hidden=args.hidden, layers=args.layers,
                          heads=args.heads, intermediate=4 * args.hidden, **heads)
             net = UnstripNet(cfg)
+        elif args.init_from is not None:
+            from unstrip.onnx_weights import load_onnx_weights
+
+            init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
+            cfg = Config.from_json({**init_cfg["model"], **heads})
+            net = UnstripNet(cfg)
+            n = load_onnx_weights(net, args.init_from)
+            print(f"initialised from {args.init_from} ({n} tensors dequantised)",
+                  file=sys.stderr)
         else:
             cfg = base_config(**heads)
             net = UnstripNet(cfg)
@@ -386,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     run_info = {
         "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
         "profile": ",".join(args.profiles), "profiles": args.profiles,
-        "init": "scratch" if args.scratch else "all-MiniLM-L6-v2", "vocab": "vocab.txt",
+        "init": _init_name(args), "vocab": "vocab.txt", "split_s": args.split_s,
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
