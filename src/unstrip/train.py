@@ -127,6 +127,25 @@ def read_corpora(paths: list[str], max_train: int | None, max_dev: int | None):
     return train, [d.text for d in dev]
 
 
+def iwslt_texts(path: str | Path, block: int = -1, chunk_tokens: int = 300) -> list[str]:
+    """Fine-tuning texts from an IWSLT file: every block but the held-out ``block``.
+
+    The kept blocks (:func:`unstrip.iwslt.holdout`) are cut after sentence
+    ends into texts of about ``chunk_tokens`` tokens and written with their
+    marks (:func:`unstrip.iwslt.render_gold`). Only their punctuation is
+    gold: the files are lowercased, so they teach no casing.
+    """
+    from unstrip.iwslt import holdout, read_tsv, render_gold
+
+    kept, _ = holdout(read_tsv(path), block)
+    texts, start = [], 0
+    for i, (_, label) in enumerate(kept, 1):
+        if (i - start >= chunk_tokens and label in ("PERIOD", "QUESTION")) or i == len(kept):
+            texts.append(render_gold(kept[start:i]))
+            start = i
+    return texts
+
+
 def parse_profiles(value: str) -> list[str]:
     """The ``--profiles`` list: comma-separated, each learned profile at most once.
 
@@ -163,6 +182,10 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
         h.update(b"|split_s")
     if case:
         h.update(b"|case")
+    if getattr(args, "iwslt", None):
+        st = Path(args.iwslt).stat()
+        h.update(f"|iwslt {Path(args.iwslt).resolve()}|{st.st_size}|{args.iwslt_block}|"
+                 f"{args.iwslt_repeat}".encode())
     return h.hexdigest()[:12]
 
 
@@ -196,6 +219,17 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
                   c if case else None)
         for (ids, shapes), (a, b), c in zip(it.inputs, it.labels, it.case, strict=True)
     ]
+    if getattr(args, "iwslt", None):
+        # Lowercased speech: lower-profile examples whose casing is unknown.
+        talks = label_documents(iwslt_texts(args.iwslt, args.iwslt_block), wp, ["lower"])
+        extra = [
+            DocArrays(ids, shapes, remap(a, talks.strings, after),
+                      remap(b, talks.strings, before),
+                      np.full(len(ids), IGNORE, np.int16) if case else None)
+            for (ids, shapes), (a, b) in zip(talks.inputs, talks.labels, strict=True)
+        ]
+        docs += extra * args.iwslt_repeat
+        print(f"IWSLT: {len(extra)} texts x {args.iwslt_repeat}", file=sys.stderr)
     data = pack_windows(docs, args.window, wp.cls_id, wp.sep_id, wp.pad_id)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez(tmp, **data)
@@ -355,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--dev-docs", type=int, default=16, help="dev documents scored per eval")
     ap.add_argument("--max-train-docs", type=int, default=None, help="for smoke runs")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--iwslt", default=None, metavar="FILE.tsv",
+                    help="also fine-tune on an IWSLT file (lower profile, no casing labels), "
+                    "all but the held-out --iwslt-block")
+    ap.add_argument("--iwslt-block", type=int, default=-1,
+                    help="the block of ten left out for scoring (default: the last)")
+    ap.add_argument("--iwslt-repeat", type=int, default=3,
+                    help="how many times the IWSLT texts are repeated in the training set")
     ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB)
     ap.add_argument("--split-s", action=argparse.BooleanOptionalAction, default=True,
                     help="cut a word's final s into its own piece (group|'|s) so the "
