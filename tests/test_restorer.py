@@ -51,6 +51,39 @@ def test_invariant_on_word_like_input(restorer, words, lowered):
             assert seed(out) == x
 
 
+MARKED = st.text(alphabet=st.sampled_from(list("abcdeHIJ XYZ019 '-")), max_size=200)
+
+
+def _with_insertions(x: str, insertions) -> str:
+    out, last = [], 0
+    for ins in sorted(insertions, key=lambda i: i.offset):
+        out += [x[last : ins.offset], ins.insert]
+        last = ins.offset
+    return "".join(out) + x[last:]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MARKED)
+def test_kept_apostrophes_and_hyphens_are_never_altered(restorer, x):
+    """Input that kept some marks: the output is the input plus insertions (and casing)."""
+    r = restorer.explain(x)
+    rebuilt = _with_insertions(x, r.insertions)
+    if r.profile == "lower":
+        assert rebuilt.lower() == r.text.lower() and seed(r.text).lower() == seed(x)
+    elif r.profile == "seed":
+        assert rebuilt == r.text and seed(r.text) == seed(x)
+    else:
+        assert r.text == x
+
+
+def test_speech_style_input_keeps_its_marks(restorer):
+    x = "so i don't know what they said it's a well-known fact we're told"
+    out = restorer.restore(x)
+    assert detect_profile(x) == "lower"
+    assert out.startswith("So I don't") and "it's a well-known fact" in out.lower()
+    assert "we're" in out.lower() and lower(out) == seed(x).lower()
+
+
 def test_restores_typical_damage(restorer):
     out = restorer.restore("Its a selfproclaimed win worth 20000 dollars")
     assert out.startswith("It's a self-proclaimed win worth 20,000 dollars")

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from unstrip.baseline import strip_seed_complement
+from unstrip.baseline import Prediction, strip_seed_complement
 from unstrip.decoding import balance
 from unstrip.encoding import Repair, fix_encoding, fix_encoding_and_explain
 from unstrip.models import load_model
@@ -42,6 +42,9 @@ PROFILE_CHOICES = ("auto", "seed", "lower", "newlines", "mojibake")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _LINE_BREAKS = re.compile(r"[\n\r]+")
+_KEPT_MARKS = re.compile(r"['\-]")
+"""Marks that damaged input may still hold: kept as they are, restored around."""
+_KEPT_MARK_SET = frozenset("'-")
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,20 @@ def detect_profile(text: str) -> str:
 
     Text holding only ASCII letters, digits and spaces (and line breaks, which
     are kept: each line is restored on its own) was stripped; if it has
-    letters but no capitals it was also lowercased. Anything else is taken as
-    already punctuated (encoding damage is repaired before this is asked).
+    letters but no capitals it was also lowercased. Straight apostrophes and
+    hyphens may be left in (speech recognisers write ``don't`` and
+    ``well-known`` but no sentence punctuation): they are kept where they are
+    and the rest is restored around them. Anything else is taken as already punctuated
+    (encoding damage is repaired before this is asked).
 
     >>> [detect_profile(t) for t in ["", "Dont go", "dont go", "Don't go.", "42 7"]]
     ['empty', 'seed', 'lower', 'punctuated', 'seed']
+    >>> [detect_profile(t) for t in ["i don't know", "a well-known Fact", "it's, fine"]]
+    ['lower', 'seed', 'punctuated']
     """
     if not text.strip():
         return "empty"
-    if not is_stripped(_LINE_BREAKS.sub("", text)):
+    if not is_stripped(_KEPT_MARKS.sub("", _LINE_BREAKS.sub("", text))):
         return "punctuated"
     if _HAS_LETTER.search(text) and not _HAS_UPPER.search(text):
         return "lower"
@@ -237,7 +245,7 @@ class Restorer:
             else:
                 end = _cut(buf, done + self.window - self.context, done + self.window // 2)
                 win_end = min(_cut(buf, end + self.context, end + 1), limit)
-            pred = self.model.predict(buf[:win_end], cased=cased)
+            pred = _predict_around_marks(self.model, buf[:win_end], cased)
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
@@ -266,6 +274,39 @@ class Restorer:
                 done = end - trim
             buf = buf[trim:]
             base += trim
+
+
+def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
+    """The model's prediction for ``text``, which may still hold apostrophes and hyphens.
+
+    The model reads the text without them; its insertions land at the gaps
+    where the input had no mark, and the marks stay as they were, so the
+    input is always a subsequence of the output. The prediction is indexed
+    by the gaps and characters of ``text`` itself.
+
+    >>> from unstrip.baseline import BaselineModel
+    >>> p = _predict_around_marks(BaselineModel.load(), "i don't know its wellknown", False)
+    >>> p.kept[:7], p.insertions[5:7], p.insertions[21]  # no insertion beside a kept mark
+    ("I don't", ['', ''], '-')
+    >>> _render(p.insertions, p.kept)
+    "I don't know its well-known"
+    """
+    marks = [m.start() for m in _KEPT_MARKS.finditer(text)]
+    if not marks:
+        return model.predict(text, cased=cased)
+    at = [i for i in range(len(text)) if text[i] not in _KEPT_MARK_SET]
+    bare = model.predict("".join(text[i] for i in at), cased=cased)
+    ins = [""] * (len(text) + 1)
+    conf = [1.0] * (len(text) + 1)
+    kept = list(text)
+    prev = -1
+    for g, i in enumerate([*at, len(text)]):
+        if i == prev + 1:  # no mark in this gap: the model decides it
+            ins[i], conf[i] = bare.insertions[g], bare.confidence[g]
+        if i < len(text):
+            kept[i] = bare.kept[g]
+        prev = i
+    return Prediction(ins, conf, "".join(kept))
 
 
 def _render(ins: list[str], kept: str) -> str:
