@@ -47,12 +47,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 
-from unstrip.baseline import Prediction, _capitalise_sentences
+from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
 from unstrip.features import (
     DEFAULT_VOCAB,
     LabelSet,
@@ -70,7 +69,6 @@ from unstrip.tokens import pieces
 
 __all__ = ["OnnxModel", "WindowPredictor"]
 
-_KEPT = re.compile(r"[A-Za-z0-9 ]")
 
 LEXICON_SURE = 0.9
 """Share of the counts at which the lexicon fills an in-word gap the network left empty."""
@@ -191,7 +189,7 @@ class WindowPredictor:
         for g, (s, p) in inner_insertions(enc, self.lexicon, cased, LEXICON_SURE).items():
             if not ins[g]:
                 ins[g], conf[g] = s, p
-        ins = [_KEPT.sub("", s) for s in ins]
+        ins = [strip_seed_complement(s) for s in ins]
         if cased:
             kept = text
         elif len(heads) > 2:
