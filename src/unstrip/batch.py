@@ -30,8 +30,10 @@ record is lost or written twice. At the end the partials are renamed into
 place, so OUTPUT appears complete or not at all. (``.jsonl.gz`` partials are
 one gzip member per batch, which concatenated form a valid gzip file.)
 
-The per-batch work, :func:`restore_records`, is a plain function so that
-another executor (a Ray ``map_batches`` actor) can call it the same way.
+The per-record and per-batch work, :func:`restore_one` and
+:func:`restore_records`, are plain functions so that another executor (the
+Ray engine's ``map_batches`` actors, :mod:`unstrip.ray_batch`) calls them
+the same way.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from pathlib import Path
 
 from unstrip.restorer import PROFILE_CHOICES, Restorer
 
-__all__ = ["BatchError", "Summary", "restore_records", "run_batch", "MAX_CHARS"]
+__all__ = ["BatchError", "Summary", "restore_one", "restore_records", "run_batch", "MAX_CHARS"]
 
 MAX_CHARS = 10_000_000
 """Records whose text is longer than this go to the errors file."""
@@ -126,28 +128,41 @@ def restore_records(
             rid = ids[k]
         else:
             rid = rec.get("id", k) if isinstance(rec, dict) else k
-        if isinstance(rec, _Bad):
-            bad.append({"id": rid, "reason": rec.reason})
-            continue
-        if not isinstance(rec, dict):
-            bad.append({"id": rid, "reason": f"record is {type(rec).__name__}, not an object"})
-            continue
-        if field not in rec:
-            bad.append({"id": rid, "reason": f"missing field {field!r}"})
-            continue
-        reason = _check_text(rec[field], field, max_chars)
-        if reason is None:
-            try:
-                restored = restorer.restore(rec[field], profile)
-            except Exception as exc:  # one record's failure must not stop the run
-                reason = f"restorer failed: {type(exc).__name__}: {exc}"
+        restored, reason = restore_one(rec, restorer, field, profile, max_chars)
         if reason is not None:
             bad.append({"id": rid, "reason": reason})
-            continue
-        out = dict(rec)
-        out[field] = restored
-        ok.append(out)
+        else:
+            ok.append(restored)
     return ok, bad
+
+
+def restore_one(
+    rec, restorer: Restorer, field: str = "text", profile: str = "auto",
+    max_chars: int = MAX_CHARS,
+) -> tuple[dict | None, str | None]:
+    """Restore ``field`` of one record: ``(restored_copy, None)`` or ``(None, reason)``.
+
+    >>> restore_one({"id": 7, "text": "dont go"}, Restorer("baseline"))
+    ({'id': 7, 'text': "Don't go."}, None)
+    >>> restore_one({"id": 7, "text": 3}, Restorer("baseline"))
+    (None, "field 'text' is int, not a string")
+    """
+    if isinstance(rec, _Bad):
+        return None, rec.reason
+    if not isinstance(rec, dict):
+        return None, f"record is {type(rec).__name__}, not an object"
+    if field not in rec:
+        return None, f"missing field {field!r}"
+    reason = _check_text(rec[field], field, max_chars)
+    if reason is not None:
+        return None, reason
+    try:
+        restored = restorer.restore(rec[field], profile)
+    except Exception as exc:  # one record's failure must not stop the run
+        return None, f"restorer failed: {type(exc).__name__}: {exc}"
+    out = dict(rec)
+    out[field] = restored
+    return out, None
 
 
 _WORKER: Restorer | None = None

@@ -328,19 +328,29 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False))
+@click.argument("output_path", metavar="OUTPUT", type=click.Path())
 @click.option("--field", default="text", show_default=True, help="Column holding the text.")
 @_profile_option
 @click.option("--workers", type=int, default=None,
               help="Worker processes, each loading the model once "
-              "(default: CPUs / 2; 0: in this process).")
+              "(default: CPUs / 2; 0: in this process). With --engine ray: actors.")
 @click.option("--batch-size", type=int, default=64, show_default=True,
               help="Records per batch; progress is saved after each batch.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
               help="Where records that cannot be restored go (default OUTPUT.errors.jsonl).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="local: worker processes on this machine. ray: a Ray Data job "
+              "(pip install 'unstrip[ray]'); OUTPUT is then a new folder of part files.")
+@click.option("--address", default=None, metavar="ADDR",
+              help="With --engine ray: the cluster to join, as HEAD:6379 (the head's "
+              "`ray start --head` address); default: a local Ray instance started for "
+              "the run.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar.")
 @_model_option
 def batch(input_path, output_path, field, profile, workers, batch_size, errors_path,
-          model) -> None:
+          engine, address, progress, model) -> None:
     """Restore the FIELD of every record of a JSONL, CSV or Parquet file.
 
     Other columns are carried through unchanged and the output appears
@@ -349,13 +359,34 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
     duplicating nothing. Records that cannot be restored go to the errors
     file with their id and reason; the summary counts in = out + errors.
     Parquet needs: pip install 'unstrip[batch]'.
-    """
-    from unstrip.batch import run_batch
 
+    With --engine ray the same job runs as a Ray Data job (read, map_batches,
+    write) on a local Ray instance, or with --address on a running cluster
+    whose nodes all have unstrip[ray] and see INPUT and OUTPUT at the same
+    paths: --workers actors (default: one per CPU of the cluster), each taking
+    one CPU and holding the model once. OUTPUT is then a new folder of part
+    files in the input's format, in input order by name; a killed run starts
+    over.
+    """
+    if address and engine != "ray":
+        raise click.UsageError("--address needs --engine ray")
+    if engine == "local" and Path(output_path).is_dir():
+        raise click.BadParameter(f"{output_path} is a directory; the local engine writes "
+                                 "one file", param_hint="OUTPUT")
     with _user_errors():
-        summary = run_batch(input_path, output_path, field=field, profile=profile,
-                            workers=workers, batch_size=batch_size, errors_path=errors_path,
-                            model=model)
+        if engine == "ray":
+            from unstrip.ray_batch import run_ray_batch
+
+            summary = run_ray_batch(input_path, output_path, field=field, profile=profile,
+                                    workers=workers, batch_size=batch_size,
+                                    errors_path=errors_path, model=model, address=address,
+                                    progress=progress)
+        else:
+            from unstrip.batch import run_batch
+
+            summary = run_batch(input_path, output_path, field=field, profile=profile,
+                                workers=workers, batch_size=batch_size,
+                                errors_path=errors_path, model=model, progress=progress)
     click.echo(f"unstrip batch: {summary}", err=True)
 
 

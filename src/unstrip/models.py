@@ -30,8 +30,12 @@ LEARNED_DIR = Path(__file__).resolve().parent / "data" / "model"
 MODEL_CHOICES = ("auto", "learned", "baseline")
 
 
-def load_model(name: str | Path = "auto"):
-    """Load the model ``name`` names (see the module docstring)."""
+def load_model(name: str | Path = "auto", threads: int = 2):
+    """Load the model ``name`` names (see the module docstring).
+
+    ``threads`` bounds the learned model's intra-op threads (one per worker
+    process or actor is right when several share a machine's cores).
+    """
     from unstrip.baseline import DEFAULT_PATH, BaselineModel
 
     name = str(name)
@@ -40,10 +44,10 @@ def load_model(name: str | Path = "auto"):
     if name == "baseline":
         return BaselineModel.load(DEFAULT_PATH)
     if name == "learned":
-        return _load_onnx(LEARNED_DIR)
+        return _load_onnx(LEARNED_DIR, threads)
     path = Path(name)
     if path.is_dir() and (path / "config.json").exists():
-        return _load_onnx(path)
+        return _load_onnx(path, threads)
     if path.is_file() and path.name.endswith(".json.gz"):
         return BaselineModel.load(path)
     raise FileNotFoundError(
@@ -52,10 +56,10 @@ def load_model(name: str | Path = "auto"):
     )
 
 
-def _load_onnx(path: Path):
+def _load_onnx(path: Path, threads: int = 2):
     from unstrip.onnx_model import OnnxModel
 
-    return OnnxModel.load(path)
+    return OnnxModel.load(path, threads=threads)
 
 
 def describe(model) -> str:

@@ -1,0 +1,331 @@
+"""Restore a corpus with Ray Data: the job of :mod:`unstrip.batch` beyond one machine.
+
+One worker process restores some tens of documents a second; a corpus of
+millions wants many machines. :func:`run_ray_batch` runs the same job as
+:func:`unstrip.batch.run_batch` as a Ray Data pipeline::
+
+    read        JSONL as lines, CSV with every column as text, or Parquet
+    map_batches _RestoreActor: a pool of actors, each loading the model once
+                and calling unstrip.batch.restore_one on every record
+    write       _PartsDatasink: part files in OUTPUT/, the records that could
+                not be restored in OUTPUT.errors.jsonl
+
+on a local Ray instance (started for the run, or the one this process has
+already joined) or on an existing cluster named by ``address``. For example::
+
+    $ unstrip batch --engine ray corpus.jsonl restored --workers 2
+    unstrip batch: in=1103 out=1103 errors=0
+    $ ls restored
+    part-000000.jsonl  part-000001.jsonl  ...
+
+Where it differs from the local engine, and why:
+
+- OUTPUT is a directory of part files in the input's format (one per write
+  task, in input order when read in name order), as Ray Data writes on a
+  cluster. It is written as ``OUTPUT.partial`` and renamed when complete, so
+  it appears whole or not at all; it must not exist yet.
+- A killed run is not resumed from where it stopped: Ray retries failed tasks
+  itself, and running the command again starts over (removing a stale
+  ``OUTPUT.partial``).
+- JSONL lines are parsed inside the actors, so a malformed line goes to the
+  errors file (id null, the reason quoting its start) instead of failing the
+  read; ids are the records' own ``id`` fields (positions are not known).
+- On a cluster every node needs ``pip install 'unstrip[ray]'`` and must see
+  INPUT and OUTPUT at the same paths (a shared file system).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from unstrip.batch import (
+    MAX_CHARS,
+    BatchError,
+    Summary,
+    _Bad,
+    _columns,
+    _format,
+    _json_line,
+    restore_one,
+)
+from unstrip.restorer import PROFILE_CHOICES, Restorer
+
+__all__ = ["run_ray_batch", "ERROR_COLUMN"]
+
+ERROR_COLUMN = "__unstrip_error"
+"""Column the actors add: null for a restored row, else the errors-file line."""
+
+_LINE = "line"  # the restored JSONL record, for JSONL input
+_EXT = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+
+
+def _ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise BatchError("--engine ray needs Ray: pip install 'unstrip[ray]'") from None
+    return ray
+
+
+class _RestoreActor:
+    """One Ray actor: loads the model once, then restores batch after batch.
+
+    Input batches are Arrow tables: read_text's ``text`` column of JSONL lines,
+    or the CSV/Parquet columns. Output: for JSONL a ``line`` column of restored
+    records; for CSV/Parquet the input columns with ``field`` restored. Both
+    carry :data:`ERROR_COLUMN`.
+    """
+
+    def __init__(self, fmt: str, field: str, profile: str, model: str, max_chars: int,
+                 threads: int):
+        from unstrip.models import load_model
+
+        self.fmt, self.field, self.profile, self.max_chars = fmt, field, profile, max_chars
+        self.restorer = Restorer(load_model(model, threads=threads))
+
+    def _one(self, rec) -> tuple[dict | None, str | None]:
+        out, reason = restore_one(rec, self.restorer, self.field, self.profile,
+                                  self.max_chars)
+        if reason is None:
+            return out, None
+        rid = rec.get("id") if isinstance(rec, dict) else None
+        return None, _json_line({"id": rid, "reason": reason})
+
+    def __call__(self, batch):
+        import pyarrow as pa
+
+        if self.fmt == "jsonl":
+            lines: list[str] = []
+            errors: list[str | None] = []
+            for line in batch.column("text").to_pylist():
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    rec = _Bad(f"not valid JSON ({exc.msg}): {line[:60]!r}")
+                out, error = self._one(rec)
+                lines.append(_json_line(out) if error is None else "")
+                errors.append(error)
+            return pa.table({_LINE: pa.array(lines, pa.string()),
+                             ERROR_COLUMN: pa.array(errors, pa.string())})
+        schema = batch.schema
+        if schema.get_field_index(self.field) >= 0:
+            schema = schema.set(schema.get_field_index(self.field),
+                                pa.field(self.field, pa.string()))
+        rows, errors = [], []
+        for rec in batch.to_pylist():
+            out, error = self._one(rec)
+            rows.append(out if error is None else {**rec, self.field: None})
+            errors.append(error)
+        table = pa.Table.from_pylist(rows, schema=schema)
+        return table.append_column(pa.field(ERROR_COLUMN, pa.string()),
+                                   pa.array(errors, pa.string()))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _datasink_class():
+    """The Datasink subclass, defined once Ray is importable."""
+    from ray.data import Datasink
+
+    class _PartsDatasink(Datasink):
+        """Writes each write task's rows as one part file, rejects to ``_errors/``."""
+
+        def __init__(self, partial: str, fmt: str, gz: bool):
+            self.partial, self.fmt, self.gz = partial, fmt, gz
+            self.totals = {"out": 0, "errors": 0}
+
+        def write(self, blocks, ctx) -> dict:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+            from ray.data.block import BlockAccessor
+
+            tables = [BlockAccessor.for_block(b).to_arrow() for b in blocks]
+            tables = [t for t in tables if t.num_rows]
+            if not tables:
+                return {"out": 0, "errors": 0}
+            table = pa.concat_tables(tables)
+            failed = pc.is_valid(table.column(ERROR_COLUMN))
+            bad, good = table.filter(failed), table.filter(pc.invert(failed))
+            root, name = Path(self.partial), f"part-{ctx.task_idx:06d}"
+            if bad.num_rows:
+                (root / "_errors").mkdir(exist_ok=True)
+                text = "".join(bad.column(ERROR_COLUMN).to_pylist())
+                _write_atomic(root / "_errors" / f"{name}.jsonl", text.encode("utf-8"))
+            if good.num_rows:
+                good = good.drop_columns([ERROR_COLUMN])
+                path = root / (name + _EXT[self.fmt] + (".gz" if self.gz else ""))
+                if self.fmt == "jsonl":
+                    data = "".join(good.column(_LINE).to_pylist()).encode("utf-8")
+                    _write_atomic(path, gzip.compress(data) if self.gz else data)
+                else:
+                    import pyarrow.csv as pacsv
+                    import pyarrow.parquet as pq
+
+                    tmp = path.with_name(f".{path.name}.tmp")
+                    if self.fmt == "csv":
+                        pacsv.write_csv(good, tmp)
+                    else:
+                        pq.write_table(good, tmp)
+                    with tmp.open("rb") as fh:
+                        os.fsync(fh.fileno())
+                    os.replace(tmp, path)
+            return {"out": good.num_rows, "errors": bad.num_rows}
+
+        def on_write_complete(self, write_result) -> None:
+            for counts in write_result.write_returns:
+                for key in self.totals:
+                    self.totals[key] += counts[key]
+
+    return _PartsDatasink
+
+
+def _read(ray, src: Path, fmt: str, columns: list[str] | None):
+    """The input as a Ray Dataset (reads take no CPU slot; the actors hold them)."""
+    import pyarrow as pa
+
+    if fmt == "jsonl":
+        stream = {"compression": "gzip"} if src.name.lower().endswith(".gz") else None
+        return ray.data.read_text(str(src), drop_empty_lines=True, num_cpus=0,
+                                  arrow_open_stream_args=stream)
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        # Every column as text, as the local engine reads CSV: "007" stays "007".
+        convert = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in columns or []},
+            strings_can_be_null=False, quoted_strings_can_be_null=False)
+        return ray.data.read_csv(str(src), convert_options=convert, num_cpus=0)
+    return ray.data.read_parquet(str(src), num_cpus=0)
+
+
+def run_ray_batch(
+    input_path,
+    output_path,
+    field: str = "text",
+    profile: str = "auto",
+    workers: int | None = None,
+    batch_size: int = 64,
+    errors_path=None,
+    model: str = "auto",
+    address: str | None = None,
+    max_chars: int = MAX_CHARS,
+    progress: bool = True,
+    threads: int = 1,
+) -> Summary:
+    """Restore ``field`` of every record of ``input_path`` into the folder ``output_path``.
+
+    ``workers`` actors (default: one per CPU of the cluster) each take one
+    CPU, hold one model with ``threads`` intra-op threads and restore batches
+    of ``batch_size`` records (actors beyond the cluster's CPUs stay pending
+    while the others work). ``address`` joins an existing cluster; without
+    it, the Ray instance this process has joined is used, or a local one is
+    started for the run and stopped after it. Records that cannot be
+    restored go to ``errors_path`` (default ``OUTPUT.errors.jsonl``, written
+    only when there are some).
+    """
+    src = Path(input_path).resolve()
+    dst = Path(output_path).resolve()
+    if not src.is_file():
+        raise BatchError(f"{src}: no such file")
+    fmt = _format(src)
+    if dst.exists():
+        raise BatchError(f"{dst}: exists; --engine ray writes a new folder of part files "
+                         "there: remove it or choose another OUTPUT")
+    if profile not in PROFILE_CHOICES:
+        raise BatchError(f"unknown profile {profile!r}; choose one of: {PROFILE_CHOICES}")
+    if batch_size < 1:
+        raise BatchError("batch_size must be at least 1")
+    if workers is not None and workers < 1:
+        raise BatchError("--engine ray needs at least 1 worker (actor)")
+    if address and address.startswith("ray://"):
+        raise BatchError("Ray Client addresses (ray://) are not supported: the process that "
+                         "runs unstrip writes OUTPUT, so run it on a node of the cluster "
+                         "with --address HEAD:6379")
+    columns = _columns(src, fmt)
+    if fmt != "jsonl" and columns is not None and field not in columns:
+        raise BatchError(f"{src}: no column {field!r}; columns are {columns}")
+    err_dst = Path(errors_path) if errors_path else dst.with_name(dst.name + ".errors.jsonl")
+    partial = dst.with_name(dst.name + ".partial")
+
+    ray = _ray()
+    started = False
+    if not ray.is_initialized():
+        # "local": a new instance even where RAY_ADDRESS or a `ray start` says otherwise.
+        ray.init(address=address or "local", include_dashboard=False,
+                 logging_level=logging.WARNING)
+        started = True
+    quiet: dict[str, int] = {}
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True
+        # Ray Data's newer Parquet reader lists files in a task that takes a
+        # whole CPU whatever the read's num_cpus says, so with one actor per
+        # CPU nothing is left to list with and the job waits forever. The
+        # older reader honours num_cpus=0.
+        ctx.use_datasource_v2 = False
+        ctx.enable_progress_bars = progress
+        if not progress:  # no progress log lines, nor the warning that they are off
+            for name, level in (("ray.data", logging.WARNING),
+                                ("ray.data._internal.progress", logging.ERROR)):
+                quiet[name] = logging.getLogger(name).level
+                logging.getLogger(name).setLevel(level)
+        if workers is None:
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        sink = _datasink_class()(str(partial), fmt, src.name.lower().endswith(".gz"))
+        try:
+            ds = _read(ray, src, fmt, columns).map_batches(
+                _RestoreActor,
+                batch_size=batch_size,
+                batch_format="pyarrow",
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=1,
+                fn_constructor_kwargs={"fmt": fmt, "field": field, "profile": profile,
+                                       "model": str(model), "max_chars": max_chars,
+                                       "threads": threads},
+            )
+            ds.write_datasink(sink, ray_remote_args={"num_cpus": 0})
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    finally:
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
+        if started:
+            ray.shutdown()
+
+    rejects = sorted((partial / "_errors").glob("part-*.jsonl"))
+    out, errors = sink.totals["out"], sink.totals["errors"]
+    missing = json.dumps(f"missing field {field!r}")
+    if errors and not out and fmt == "jsonl" and all(
+        missing in line for part in rejects for line in part.open(encoding="utf-8")
+    ):
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BatchError(f"{src}: no record has a field {field!r}")
+    if rejects:
+        tmp = err_dst.with_name(f".{err_dst.name}.tmp")
+        with tmp.open("wb") as fh:
+            for part in rejects:
+                fh.write(part.read_bytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, err_dst)
+    shutil.rmtree(partial / "_errors", ignore_errors=True)
+    os.replace(partial, dst)
+    return Summary(out + errors, out, errors)
