@@ -60,6 +60,7 @@ def markdown(rows: list[tuple[str, Score, float]]) -> str:
     add("CER", [f"{s.cer:.4f}" for _, s, _ in rows])
     if any(s.has_casing for _, s, _ in rows):
         add("casing accuracy", [f"{s.casing_accuracy:.3f}" for _, s, _ in rows])
+        add("cased words F1", [f"{s.casing()['f1']:.3f}" for _, s, _ in rows])
     add("invariant violations", [str(s.violations) for _, s, _ in rows])
     add("words/s (this run)", [f"{wps:,.0f}" for _, _, wps in rows])
     return "\n".join(lines)
