@@ -144,6 +144,12 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
     # follows a sentence end but the head is sure of lower: the head wins.
     assert p.kept == "NATO and McDonald said iphone Then it said it"
     assert p.insertions[x.index("said") + 4] == "."
+    assert p.case_confidence[:4] == [0.91] * 4 and p.case_confidence[5:8] == [0.99] * 3
+    from unstrip import Restorer
+
+    recased = Restorer(model=m).explain(x, profile="lower").recased
+    assert [(c.offset, c.to, c.confidence) for c in recased[:3]] == [
+        (0, "N", 0.91), (1, "A", 0.91), (2, "T", 0.91)]
     m.case_fallback = 0.92  # unsure of nato: lexicon (none) and sentence start
     assert m.predict(x, cased=False).kept == "Nato and McDonald said iphone Then it said it"
     m.case_fallback = 1.01  # unsure everywhere: cased as without the head

@@ -59,12 +59,15 @@ class Prediction:
     """What the model says about one stripped text.
 
     ``insertions[i]`` goes at gap ``i`` and ``confidence[i]`` is the model's
-    probability for it; ``kept`` is the input with predicted casing.
+    probability for it; ``kept`` is the input with predicted casing, and
+    ``case_confidence[i]`` (when the model has one) its probability for the
+    casing of character ``i``.
     """
 
     insertions: list[str]
     confidence: list[float]
     kept: str
+    case_confidence: list[float] | None = None
 
 
 def _cap(piece: str) -> str:

@@ -190,13 +190,14 @@ class WindowPredictor:
             if not ins[g]:
                 ins[g], conf[g] = s, p
         ins = [strip_seed_complement(s) for s in ins]
+        case_conf = None
         if cased:
             kept = text
         elif len(heads) > 2:
-            kept = self._recase_head(enc, ins, *heads[2])
+            kept, case_conf = self._recase_head(enc, ins, *heads[2])
         else:
             kept = self._recase(text, ins)
-        return Prediction(ins, conf, kept)
+        return Prediction(ins, conf, kept, case_conf)
 
     def _recase(self, text: str, ins: list[str]) -> str:
         """Casing for lowercased input: lexicon forms, then sentence starts."""
@@ -214,8 +215,8 @@ class WindowPredictor:
 
     def _recase_head(
         self, enc, ins: list[str], cls: np.ndarray, prob: np.ndarray
-    ) -> str:
-        """Casing for lowercased input from the casing head.
+    ) -> tuple[str, list[float]]:
+        """Casing for lowercased input from the casing head, and its probability per character.
 
         Each word piece is written in the class the head chose (``mixed``
         takes the lexicon's form of the word, if it has one that fits).
@@ -225,6 +226,7 @@ class WindowPredictor:
         """
         text = enc.text
         kept = list(text)
+        case_conf = [1.0] * len(text)
         plist = list(pieces(text))
         forms: dict[int, str] = {}
         fallback: str | None = None
@@ -232,6 +234,7 @@ class WindowPredictor:
             zip(enc.starts.tolist(), enc.ends.tolist(), cls.tolist(), prob.tolist(),
                 strict=True)
         ):
+            case_conf[s:e] = [round(p, 4)] * (e - s)
             if p < self.case_fallback:
                 if fallback is None:
                     fallback = self._recase(text, ins)
@@ -247,7 +250,7 @@ class WindowPredictor:
                 off = plist[w].start
                 form = forms[w][s - off : e - off]
             kept[s:e] = apply_case(text[s:e], c, form)
-        return "".join(kept)
+        return "".join(kept), case_conf
 
 
 def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -175,14 +175,17 @@ class Restorer:
             return Restoration(text, kind, encoding_repairs=repairs)
         pieces: list[str] = []
         result = Restoration("", kind, encoding_repairs=repairs)
-        for base, core, ins, conf, kept in self._predict_windows([text], kind == "seed"):
+        for base, core, ins, conf, kept, case_conf in self._predict_windows(
+            [text], kind == "seed"
+        ):
             pieces.append(_render(ins, kept))
             for k, s in enumerate(ins):
                 if s:
                     result.insertions.append(Insertion(base + k, s, round(conf[k], 4)))
             for k, (a, b) in enumerate(zip(core, kept, strict=False)):
                 if a != b:
-                    result.recased.append(Recase(base + k, b, 1.0))
+                    sure = 1.0 if case_conf is None else case_conf[k]
+                    result.recased.append(Recase(base + k, b, sure))
         result.text = "".join(pieces)
         return result
 
@@ -208,7 +211,7 @@ class Restorer:
         if profile in ("seed", "lower") and kind in ("seed", "lower"):
             kind = profile
         if kind in ("seed", "lower"):
-            for _, _, ins, _, kept in self._predict_windows(rest, kind == "seed"):
+            for _, _, ins, _, kept, _ in self._predict_windows(rest, kind == "seed"):
                 yield _render(ins, kept)
             return
         repair = profile in ("auto", "mojibake")
@@ -217,7 +220,7 @@ class Restorer:
 
     # -- windows -----------------------------------------------------------
     def _predict_windows(self, chunks: Iterable[str], cased: bool):
-        """Yield ``(offset, core, insertions, confidences, kept)`` per window core.
+        """Yield ``(offset, core, insertions, confidences, kept, case_confidences)`` per core.
 
         ``insertions[k]`` belongs before ``core[k]``; the last core of each
         line carries one more, for the gap at the end of the line. Line
@@ -260,12 +263,13 @@ class Restorer:
                 ins[-1] = ins[-1].rstrip()
             line_start = False
             kept = _safe_kept(core, pred.kept[done:end], cased)
-            yield base + done, core, ins, pred.confidence[done:stop], kept
+            case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
+            yield base + done, core, ins, pred.confidence[done:stop], kept, case_conf
             if last and brk is None:
                 return
             if last:
                 br = brk.group()
-                yield base + brk.start(), br, [""] * len(br), [1.0] * len(br), br
+                yield base + brk.start(), br, [""] * len(br), [1.0] * len(br), br, None
                 trim = brk.end()
                 done = 0
                 line_start = True
@@ -299,14 +303,17 @@ def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
     ins = [""] * (len(text) + 1)
     conf = [1.0] * (len(text) + 1)
     kept = list(text)
+    case_conf = None if bare.case_confidence is None else [1.0] * len(text)
     prev = -1
     for g, i in enumerate([*at, len(text)]):
         if i == prev + 1:  # no mark in this gap: the model decides it
             ins[i], conf[i] = bare.insertions[g], bare.confidence[g]
         if i < len(text):
             kept[i] = bare.kept[g]
+            if case_conf is not None:
+                case_conf[i] = bare.case_confidence[g]
         prev = i
-    return Prediction(ins, conf, "".join(kept))
+    return Prediction(ins, conf, "".join(kept), case_conf)
 
 
 def _render(ins: list[str], kept: str) -> str:
