@@ -155,6 +155,8 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
     m.case_fallback = 1.01  # unsure everywhere: cased as without the head
     assert m.predict(x, cased=False).kept == "Nato and McDonald said Iphone then it said It"
     m.case_fallback = 0.0
+    assert m.predict("and so", cased=False).kept == "And so"  # the text's first letter
+    m.sentence_starts = "none"
     assert m.predict("and so", cased=False).kept == "and so"
     assert m.predict(x, cased=True).kept == x  # cased input is never recased
 

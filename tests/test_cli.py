@@ -23,7 +23,8 @@ def test_plain_unstrip_reads_stdin_and_restores():
     p = run(stdin=b"Its a selfproclaimed win the groups leader said\n")
     assert p.returncode == 0, p.stderr
     out = p.stdout.decode()
-    assert out.startswith("It's a self-proclaimed win") and out.endswith("\n")
+    assert "It's a self-proclaimed win" in out and "group's leader" in out
+    assert out.endswith("\n") and seed(out) == "Its a selfproclaimed win the groups leader said"
     assert seed(out.replace("\n", "")) == "Its a selfproclaimed win the groups leader said"
 
 
