@@ -30,6 +30,7 @@ from unstrip.features import (
     gap_labels,
     inner_insertions,
     label_documents,
+    model_inputs,
     pack_windows,
     remap,
     split_region,
@@ -322,10 +323,7 @@ def test_exported_int8_weights_load_back_into_a_network(exported, tmp_path):
     assert all(not torch.equal(before[k], v) for k, v in net.state_dict().items()
                if k.endswith("weight") and not k.startswith("shape."))
     wp_ = WordPieces.load(split_s=cfg["split_s"])
-    enc = wp_.encode("The groups leader said dont go its 20000 dollars " * 3)
-    ids = np.concatenate([[wp_.cls_id], enc.ids, [wp_.sep_id]])[None].astype(np.int64)
-    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
-    mask = np.ones_like(ids)
+    ids, shapes, mask = model_inputs(wp_, "The groups leader said dont go its 20000 dollars " * 3)
     with torch.no_grad():
         mine = [t.numpy() for t in net(*(torch.from_numpy(a) for a in (ids, shapes, mask)))]
     sess = ort.InferenceSession(str(exported / "model.int8.onnx"),

@@ -34,12 +34,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from unstrip.features import DEFAULT_VOCAB, WordPieces
+from unstrip.features import DEFAULT_VOCAB, WordPieces, model_inputs
 from unstrip.train import latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]
 
 OPSET = 17
+SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
+"""Stripped text on which an export is checked against PyTorch."""
 
 
 class _Wrapped(torch.nn.Module):
@@ -89,12 +91,7 @@ def export(
     run_cfg = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
 
     wp = WordPieces.load(DEFAULT_VOCAB, split_s=bool(run_cfg.get("split_s", False)))
-    text = "The groups leader said dont go ruleReports its 20000 dollars"
-    enc = wp.encode(text)
-    ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
-    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
-    ids, shapes = np.repeat(ids, 2, 0), np.repeat(shapes, 2, 0)
-    mask = np.ones_like(ids)
+    ids, shapes, mask = (np.repeat(a, 2, 0) for a in model_inputs(wp, SAMPLE_TEXT))
     mask[1, -3:] = 0
     sample = tuple(torch.from_numpy(a) for a in (ids, shapes, mask))
     fp32 = out / "model.onnx"

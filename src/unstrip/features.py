@@ -74,6 +74,7 @@ __all__ = [
     "case_labels",
     "casing",
     "gap_labels",
+    "model_inputs",
     "splits_final_s",
     "inner_insertions",
     "join_region",
@@ -302,6 +303,19 @@ class WordPieces:
             word_ids.append(w)
             offsets.append((a + shift, b + shift))
         return ids, word_ids, offsets
+
+
+def model_inputs(wp: WordPieces, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One stripped text as a batch of one: ``[CLS]`` pieces ``[SEP]`` ids, shapes, mask.
+
+    >>> ids, shapes, mask = model_inputs(WordPieces.load(), "Dont go")
+    >>> ids.shape, int(mask.sum()), int(shapes[0, 0])
+    ((1, 5), 5, 0)
+    """
+    enc = wp.encode(text)
+    ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
+    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
+    return ids, shapes, np.ones_like(ids)
 
 
 def join_region(insertions: Sequence[str], lo: int, hi: int) -> str:

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime as ort
     import torch
 
-    from unstrip.features import DEFAULT_VOCAB, WordPieces
+    from unstrip.export import SAMPLE_TEXT
+    from unstrip.features import DEFAULT_VOCAB, WordPieces, model_inputs
     from unstrip.nn import Config, UnstripNet
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.onnx_weights",
@@ -141,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     net = UnstripNet(Config.from_json(config["model"])).eval()
     n = load_onnx_weights(net, args.model_dir)
     wp = WordPieces.load(DEFAULT_VOCAB, split_s=bool(config.get("split_s", False)))
-    enc = wp.encode("The groups leader said dont go ruleReports its 20000 dollars")
-    ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
-    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
-    mask = np.ones_like(ids)
+    ids, shapes, mask = model_inputs(wp, SAMPLE_TEXT)
     with torch.no_grad():
         ref = [t.numpy() for t in net(*(torch.from_numpy(a) for a in (ids, shapes, mask)))]
     sess = ort.InferenceSession(str(args.model_dir / config.get("onnx", "model.onnx")),

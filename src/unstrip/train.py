@@ -326,7 +326,7 @@ def _head_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def _init_name(args) -> str:
-    """What the run started from, for its config (kept when a resumed run is rerun)."""
+    """What a new run starts from, for its config."""
     if args.scratch:
         return "scratch"
     if args.init_from is not None:
@@ -415,11 +415,13 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(args.seed)
 
     ckpt = latest_checkpoint(out)
+    init_name = _init_name(args)
     if ckpt is not None and (out / "config.json").exists():
         # A resumed run keeps the tokenization it started with (runs from
         # before --split-s existed had none).
         started = json.loads((out / "config.json").read_text(encoding="utf-8"))
         args.split_s = bool(started.get("split_s", False))
+        init_name = started.get("init", init_name)
     wp = WordPieces.load(args.vocab, split_s=args.split_s)
     train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
     if ckpt is not None:
@@ -469,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     run_info = {
         "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
         "profile": ",".join(args.profiles), "profiles": args.profiles,
-        "init": _init_name(args), "vocab": "vocab.txt", "split_s": args.split_s,
+        "init": init_name, "vocab": "vocab.txt", "split_s": args.split_s,
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
