@@ -17,19 +17,13 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'unst
 pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed (the batch extra)")
 pq = pytest.importorskip("pyarrow.parquet")
 
+from test_batch import TEXTS  # noqa: E402  (the same sample records as the local engine's tests)
+
 from unstrip.batch import BatchError, Summary  # noqa: E402
 from unstrip.profiles import seed  # noqa: E402
 from unstrip.ray_batch import run_ray_batch  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-TEXTS = [
-    "Its a selfproclaimed win worth 20000 dollars",
-    "the bbc reported that nato would meet in london on monday",
-    "Already punctuated, so left alone.",
-    "",
-    "Itâ€™s fine",
-]
 
 
 @pytest.fixture(scope="module")

@@ -95,13 +95,13 @@ def onnx_state_dict(onnx_path: str | Path) -> tuple[dict[str, np.ndarray], int]:
     return state, dequantised
 
 
-def load_onnx_weights(net, model_dir: str | Path, strict_heads: bool = True) -> int:
+def load_onnx_weights(net, model_dir: str | Path) -> int:
     """Copy the weights of the exported model in ``model_dir`` into ``net``.
 
-    Every parameter of ``net`` must be found, except a casing head the
-    export lacks (it keeps its fresh initialisation, so a shipped model
-    without one can learn one). With ``strict_heads`` the insertion heads'
-    sizes must match the export's label inventories. Returns the number of
+    Every parameter of ``net`` must be found with the same shape (so the
+    insertion heads must match the export's label inventories), except a
+    casing head the export lacks: it keeps its fresh initialisation, so a
+    shipped model without one can learn one. Returns the number of
     dequantised tensors.
     """
     import torch
@@ -116,8 +116,7 @@ def load_onnx_weights(net, model_dir: str | Path, strict_heads: bool = True) -> 
     for k, v in state.items():
         if k not in own:
             raise ValueError(f"{model_dir}: the network has no parameter {k!r}")
-        if tuple(own[k].shape) != v.shape and (strict_heads or not k.startswith(
-                ("after.", "before."))):
+        if tuple(own[k].shape) != v.shape:
             raise ValueError(f"{model_dir}: {k} is {v.shape} there, "
                              f"{tuple(own[k].shape)} here")
     net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)

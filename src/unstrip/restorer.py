@@ -42,9 +42,9 @@ PROFILE_CHOICES = ("auto", "seed", "lower", "newlines", "mojibake")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _LINE_BREAKS = re.compile(r"[\n\r]+")
-_KEPT_MARKS = re.compile(r"['\-]")
-"""Marks that damaged input may still hold: kept as they are, restored around."""
 _KEPT_MARK_SET = frozenset("'-")
+"""Marks that damaged input may still hold: kept as they are, restored around."""
+_KEPT_MARKS = re.compile("[" + re.escape("".join(sorted(_KEPT_MARK_SET))) + "]")
 
 
 @dataclass(frozen=True)
@@ -295,8 +295,7 @@ def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
     >>> _render(p.insertions, p.kept)
     "I don't know its well-known"
     """
-    marks = [m.start() for m in _KEPT_MARKS.finditer(text)]
-    if not marks:
+    if _KEPT_MARKS.search(text) is None:
         return model.predict(text, cased=cased)
     at = [i for i in range(len(text)) if text[i] not in _KEPT_MARK_SET]
     bare = model.predict("".join(text[i] for i in at), cased=cased)
