@@ -22,7 +22,9 @@ piece (:mod:`unstrip.features`). This script
   with the same ``DIR``; the checkpoint's network decides whether there is a
   casing head, so runs made before it existed resume unchanged.
 
-CUDA is used when present (bf16 autocast), else the CPU. Export the result
+CUDA is used when present, else the CPU; both compute in bf16 autocast where
+the hardware has bf16 arithmetic (``--bf16 auto``: about 1.5x the fp32 speed
+on a CPU with AVX-512 BF16). Export the result
 with ``python -m unstrip.export DIR --out MODEL_DIR``.
 
     python -m unstrip.train ../shared/corpora/*.jsonl.gz --out runs/minilm \\
@@ -342,6 +344,25 @@ def _device(name: str) -> str:
     return name
 
 
+def use_bf16(choice: str, device: str) -> bool:
+    """Whether to train under bf16 autocast: ``on``, ``off`` or ``auto``.
+
+    ``auto`` takes bf16 on CUDA and on CPUs whose oneDNN has bf16 kernels
+    (AVX-512 BF16 or AMX); elsewhere CPU autocast would emulate it slowly.
+
+    >>> use_bf16("off", "cuda"), use_bf16("on", "cpu")
+    (False, True)
+    """
+    if choice in ("on", "off"):
+        return choice == "on"
+    if device.startswith("cuda"):
+        return True
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
     decay, no_decay = [], []
     for name, p in net.named_parameters():
@@ -364,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    ap.add_argument("--bf16", choices=("auto", "on", "off"), default="auto",
+                    help="bf16 autocast: auto takes it on CUDA and on CPUs with bf16 "
+                    "arithmetic (AVX-512 BF16, AMX), where it is about 1.5x faster")
     ap.add_argument("--window", type=int, default=256, help="word pieces per window, with "
                     "[CLS] and [SEP]")
     ap.add_argument("--profiles", "--profile", dest="profiles", default=["seed"],
@@ -483,7 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     warmup = int(args.warmup * args.max_steps)
     predictor = TorchModel(net, wp, after_set, before_set, window=args.window,
                            overlap=args.window // 4, device=device)
-    cuda = device.startswith("cuda")
+    bf16 = use_bf16(args.bf16, device)
+    if bf16:
+        print(f"bf16 autocast on {device}", file=sys.stderr)
     # The whole (pre-tokenised) data set is a few hundred MB at most: keep it
     # on the device and index batches there, so loading never starves a GPU.
     tensors = {k: torch.from_numpy(v.astype(np.int64)).to(device) for k, v in data.items()}
@@ -508,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         mask = (batch["ids"] != wp.pad_id).long()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.max_steps, warmup, args.lr)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
             out_heads = net(batch["ids"], batch["shapes"], mask)
         loss = _head_loss(out_heads[0], batch["after"]) + _head_loss(out_heads[1], batch["before"])
         if use_case:
