@@ -341,3 +341,46 @@ def test_exported_int8_weights_load_back_into_a_network(exported, tmp_path):
     assert (run / "labels.json").read_text() == (exported / "labels.json").read_text()
     warm, _ = train.load_checkpoint(train.latest_checkpoint(run))
     assert warm.cfg.n_case == 4 and warm.cfg.hidden == cfg["model"]["hidden"]
+
+
+def test_model_config_decoding_shifts_reach_the_after_head(exported, tmp_path):
+    """A comma shift kept in config.json makes every gap after a word a comma-family insertion."""
+    import shutil
+
+    from unstrip.onnx_model import OnnxModel
+
+    model_dir = tmp_path / "shifted"
+    shutil.copytree(exported, model_dir)
+    plain = OnnxModel.load(model_dir, lexicon={})
+    assert plain.after_bias == {} and plain.bias_vector(True) is None
+    cfg = json.loads((model_dir / "config.json").read_text())
+    cfg["decoding"] = {"after_bias": {"seed": {",": 50.0}}, "questions": False}
+    (model_dir / "config.json").write_text(json.dumps(cfg))
+    shifted = OnnxModel.load(model_dir, lexicon={})
+    assert shifted.questions is None
+    x = "the group said it would go on"
+    p = shifted.predict(x)
+    ends = [i for i in range(1, len(x) + 1) if i == len(x) or x[i] == " "]
+    assert all(p.insertions[g].startswith(",") for g in ends)
+    # lowercased input has no shift of its own, so it decides as before
+    assert shifted.predict(x, cased=False).insertions == plain.predict(x, cased=False).insertions
+
+
+def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
+    from unstrip.calibrate import calibrate
+    from unstrip.onnx_model import OnnxModel
+
+    m = OnnxModel.load(exported, lexicon={})
+    texts = [t for t in _OWN if "\n" not in t]
+    run = m._run
+    shifts, trials = calibrate(m, texts, "seed", families=(",", ""), grid=[-1.0, 0.0, 1.0],
+                               rounds=1, progress=False)
+    assert trials[0]["shifts"] == {",": 0.0, "": 0.0}
+    assert len(trials) == 1 + 2 * 2  # the start, then two new values per family
+    best = max(t["micro_f1"] for t in trials)
+    assert best >= trials[0]["micro_f1"]
+    assert m.after_bias["seed"] == shifts
+    assert m._run == run  # the cache is gone again
+    if shifts:
+        assert any(t["shifts"] == {**{",": 0.0, "": 0.0}, **shifts} and t["micro_f1"] == best
+                   for t in trials)

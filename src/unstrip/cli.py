@@ -447,6 +447,15 @@ def export(args) -> None:
     sys.exit(export_main(list(args)))
 
 
+@cli.command(context_settings=_PASSTHROUGH, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def calibrate(args) -> None:
+    """Choose a model's mark shifts on dev text: MODEL_DIR [--write] (see calibrate --help)."""
+    from unstrip.calibrate import main as calibrate_main
+
+    sys.exit(calibrate_main(list(args)))
+
+
 def main() -> None:
     """Entry point of the ``unstrip`` console script."""
     cli(prog_name="unstrip")

@@ -21,8 +21,16 @@ model used while training):
 3. the ``after`` head fills the gap after every word piece, the ``before``
    head the gaps of the space run before every word, and the lexicon the gaps
    strictly inside one word piece (:func:`unstrip.features.inner_insertions`);
-4. confidences are the softmax probabilities of the chosen labels;
-5. for lowercased input (``cased=False``) a network with a casing head
+4. confidences are the softmax probabilities of the chosen labels; before
+   the choice, the model's own calibration (``config.json`` ``"decoding"``,
+   :attr:`WindowPredictor.after_bias`) may shift the ``after`` logits of
+   whole families of marks, because the network's argmax under-inserts
+   commas (precision 0.73, recall 0.57 on dev at step 3,700) and F1 wants
+   them nearer balance;
+5. a sentence the network ended with a period becomes a question where the
+   sentence classifier of :mod:`unstrip.questions` says it asks one (the
+   network alone never chose ``?`` at step 3,700);
+6. for lowercased input (``cased=False``) a network with a casing head
    (exported with a third output, ``case_logits``) says how each word piece
    is written (``nato`` -> ``NATO``); without one, casing comes from the
    lexicon and sentence starts, as before the head existed.
@@ -65,6 +73,8 @@ from unstrip.features import (
 )
 from unstrip.lexicon import choose_form
 from unstrip.profiles import seed as strip_seed
+from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
+from unstrip.questions import QuestionModel, mark_questions
 from unstrip.tokens import pieces
 
 __all__ = ["OnnxModel", "WindowPredictor"]
@@ -127,11 +137,43 @@ class WindowPredictor:
         self.overlap = overlap
         self.batch_size = batch_size
 
+    after_bias: dict[str, dict[str, float]] = {}
+    """Logit shifts for the ``after`` head, per profile (``seed`` for cased
+    input, ``lower`` for lowercased) and family of labels: key ``","`` shifts
+    every label that starts with a comma, key ``""`` the empty label alone.
+    Chosen per model on dev documents by ``benchmarks/calibrate.py`` and
+    kept in the model's ``config.json``; empty means plain argmax."""
+
+    questions = None
+    """A :class:`unstrip.questions.QuestionModel` that turns the period of a
+    question sentence into ``?`` after the network has decided, or None
+    (the network alone, as while training)."""
+
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
 
-    def _scores(self, ids: np.ndarray, shapes: np.ndarray):
-        """Best label and its probability, per word piece and head (2 or 3 heads)."""
+    def bias_vector(self, cased: bool) -> np.ndarray | None:
+        """The ``after`` logit shifts for cased or lowercased input, or None.
+
+        >>> m = WindowPredictor(WordPieces.load(), LabelSet(["", ",", ",)", "."]),
+        ...                     LabelSet([""]), lexicon={})
+        >>> m.after_bias = {"seed": {",": 0.5, "": -0.25}}
+        >>> m.bias_vector(True).tolist(), m.bias_vector(False)
+        ([-0.25, 0.5, 0.5, 0.0], None)
+        """
+        shifts = self.after_bias.get("seed" if cased else "lower") or {}
+        if not any(shifts.values()):
+            return None
+        vec = np.zeros(len(self.after_labels), dtype=np.float32)
+        for i, label in enumerate(self.after_labels.labels):
+            vec[i] = shifts.get(label[:1], 0.0)
+        return vec
+
+    def _scores(self, ids: np.ndarray, shapes: np.ndarray, after_bias: np.ndarray | None = None):
+        """Best label and its probability, per word piece and head (2 or 3 heads).
+
+        ``after_bias`` is added to the ``after`` logits before the choice
+        (:meth:`bias_vector`)."""
         n = len(ids)
         body = self.window - 2
         spans = window_spans(n, body, self.overlap)
@@ -148,6 +190,8 @@ class WindowPredictor:
                 s[r, 1 : k + 1] = shapes[a:b]
                 m[r, : k + 2] = 1
             heads = self._run(x, s, m)
+            if after_bias is not None:
+                heads = (heads[0] + after_bias, *heads[1:])
             for r, (a, b) in enumerate(batch):
                 results.append(tuple(_best(h[r, 1 : b - a + 1]) for h in heads))
         win, pos = best_window(spans, n)
@@ -176,7 +220,7 @@ class WindowPredictor:
         enc = self.wp.encode(text)
         if not len(enc):
             return Prediction(ins, conf, text)
-        heads = self._scores(enc.ids, enc.shapes)
+        heads = self._scores(enc.ids, enc.shapes, self.bias_vector(cased))
         (a_idx, a_p), (b_idx, b_p) = heads[:2]
         after, before = self.after_labels.labels, self.before_labels.labels
         for e, k, p in zip(enc.ends.tolist(), a_idx.tolist(), a_p.tolist(), strict=True):
@@ -196,6 +240,10 @@ class WindowPredictor:
             if not ins[g]:
                 ins[g], conf[g] = s, p
         ins = [strip_seed_complement(s) for s in ins]
+        if self.questions is not None:
+            ins, changed = mark_questions(text, ins, self.questions)
+            for g, p in changed.items():
+                conf[g] = p
         case_conf = None
         if cased:
             kept = text
@@ -314,7 +362,7 @@ class OnnxModel(WindowPredictor):
         )
         vocab = path / "vocab.txt"
         after, before = load_label_sets(path / "labels.json")
-        return cls(
+        model = cls(
             session,
             config,
             WordPieces.load(vocab if vocab.exists() else DEFAULT_VOCAB,
@@ -326,6 +374,11 @@ class OnnxModel(WindowPredictor):
             overlap=int(config.get("overlap", 64)),
             batch_size=batch_size,
         )
+        decoding = config.get("decoding", {})
+        model.after_bias = dict(decoding.get("after_bias", {}))
+        if decoding.get("questions", True) and QUESTIONS_PATH.exists():
+            model.questions = QuestionModel.load(QUESTIONS_PATH)
+        return model
 
     @property
     def has_case_head(self) -> bool:
