@@ -161,6 +161,18 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
     assert m.predict(x, cased=True).kept == x  # cased input is never recased
 
 
+def test_marks_inside_a_word_fit_the_case_the_head_chose(wp):
+    """``us`` must not become ``u.s``: the lexicon's dotted form is the capitals' form."""
+    lex = {"us": {"U.S.": 9, "us": 5, "US": 1}}
+    m = _Cased(wp, {"us": (0, 0.99)}, lexicon=lex)
+    assert m.predict("they told us to go", cased=False).kept == "They told us to go"
+    p = m.predict("they told us to go", cased=False)
+    assert not any(p.insertions[10:13])
+    m = _Cased(wp, {"us": (2, 0.99)}, lexicon=lex)
+    p = m.predict("the us said", cased=False)
+    assert p.kept == "The US said" and p.insertions[5] == "."  # U.S, the form of US
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet="abmnxo019 ", max_size=60))

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -232,7 +233,8 @@ class WindowPredictor:
                 continue
             for g, part in enumerate(split_region(before[k], s - r + 1), r):
                 ins[g], conf[g] = part, p
-        for g, (s, p) in inner_insertions(enc, self.lexicon, cased).items():
+        inner = inner_insertions(enc, self.lexicon, cased)
+        for g, (s, p) in inner.items():
             ins[g], conf[g] = s, p
         # Where the network left a gap between word pieces of one word empty
         # but the lexicon is sure of the word (don|'|t), the lexicon fills it.
@@ -249,6 +251,13 @@ class WindowPredictor:
             kept = text
         elif len(heads) > 2:
             kept, case_conf = self._recase_head(enc, ins, *heads[2])
+            # The lowercase pass took each word's most frequent form in any
+            # case (``us`` -> ``U.S.``); the in-piece marks must fit the case
+            # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
+            fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True)
+            for g in inner.keys() | fitted.keys():
+                ins[g], conf[g] = fitted.get(g, ("", conf[g]))
+            ins = [strip_seed_complement(s) for s in ins]
         else:
             kept = self._recase(text, ins)
         return Prediction(ins, conf, kept, case_conf)
