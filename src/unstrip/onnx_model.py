@@ -23,10 +23,10 @@ model used while training):
    strictly inside one word piece (:func:`unstrip.features.inner_insertions`);
 4. confidences are the softmax probabilities of the chosen labels; before
    the choice, the model's own calibration (``config.json`` ``"decoding"``,
-   :attr:`WindowPredictor.after_bias`) may shift the ``after`` logits of
-   whole families of marks, because the network's argmax under-inserts
-   commas (precision 0.73, recall 0.57 on dev at step 3,700) and F1 wants
-   them nearer balance;
+   :attr:`WindowPredictor.after_bias`, chosen by ``unstrip calibrate``) may
+   shift the ``after`` logits of whole families of marks (argmax leaves
+   commas at precision 0.73, recall 0.61 on dev; the shipped model has no
+   shifts, since the best found gained only 0.2 F1);
 5. a sentence the network ended with a period becomes a question where the
    sentence classifier of :mod:`unstrip.questions` says it asks one (the
    network alone never chose ``?`` at step 3,700);
@@ -142,8 +142,9 @@ class WindowPredictor:
     """Logit shifts for the ``after`` head, per profile (``seed`` for cased
     input, ``lower`` for lowercased) and family of labels: key ``","`` shifts
     every label that starts with a comma, key ``""`` the empty label alone.
-    Chosen per model on dev documents by ``benchmarks/calibrate.py`` and
-    kept in the model's ``config.json``; empty means plain argmax."""
+    Chosen per model on dev documents by ``unstrip calibrate``
+    (:mod:`unstrip.calibrate`) and kept in the model's ``config.json``;
+    empty means plain argmax."""
 
     questions = None
     """A :class:`unstrip.questions.QuestionModel` that turns the period of a
