@@ -25,7 +25,6 @@ def test_plain_unstrip_reads_stdin_and_restores():
     out = p.stdout.decode()
     assert "It's a self-proclaimed win" in out and "group's leader" in out
     assert out.endswith("\n") and seed(out) == "Its a selfproclaimed win the groups leader said"
-    assert seed(out.replace("\n", "")) == "Its a selfproclaimed win the groups leader said"
 
 
 def test_invalid_utf8_names_the_byte_offset():

@@ -96,6 +96,11 @@ class _CachedRun:
         return self.cache[key]
 
 
+def _bias_key(profile: str) -> str:
+    """The ``after_bias`` entry a profile's input is decoded with (cased or lowercased)."""
+    return "seed" if profile == "seed" else "lower"
+
+
 def _score(restorer: Restorer, pairs: list[tuple[str, str]], profile: str) -> Score:
     total = Score(profile=profile)
     for gold, damaged in pairs:
@@ -112,7 +117,7 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
     ``after_bias`` for the profile is replaced by the result.
     """
     grid = grid if grid is not None else grid_values(2.0, 8)
-    key = "seed" if profile == "seed" else "lower"
+    key = _bias_key(profile)
     damage = PROFILES[profile]
     pairs = [(t, damage(t)) for t in texts]
     model._run = _CachedRun(model._run)
@@ -177,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{profile}: micro-F1 {base['micro_f1']:.4f} -> {best['micro_f1']:.4f}, "
               f"IER {base['ier']:.4f} -> {best['ier']:.4f}, shifts {json.dumps(shifts)} "
               f"({len(trials)} trials)")
-        found["seed" if profile == "seed" else "lower"] = shifts
+        found[_bias_key(profile)] = shifts
     if args.write:
         cfg_file = args.model_dir / "config.json"
         cfg = json.loads(cfg_file.read_text(encoding="utf-8"))

@@ -53,6 +53,7 @@ checks that too).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import replace
@@ -257,8 +258,8 @@ class WindowPredictor:
             # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
             fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True)
             for g in inner.keys() | fitted.keys():
-                ins[g], conf[g] = fitted.get(g, ("", conf[g]))
-            ins = [strip_seed_complement(s) for s in ins]
+                s, conf[g] = fitted.get(g, ("", conf[g]))
+                ins[g] = strip_seed_complement(s)
         else:
             kept = self._recase(text, ins)
         return Prediction(ins, conf, kept, case_conf)
@@ -319,6 +320,12 @@ class WindowPredictor:
         elif self.sentence_starts == "text" and plist and kept[plist[0].start].isalpha():
             kept[plist[0].start] = kept[plist[0].start].upper()
         return "".join(kept), case_conf
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_questions() -> QuestionModel:
+    """The package's question classifier, read once per process (it is never changed)."""
+    return QuestionModel.load(QUESTIONS_PATH)
 
 
 def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -387,7 +394,7 @@ class OnnxModel(WindowPredictor):
         decoding = config.get("decoding", {})
         model.after_bias = dict(decoding.get("after_bias", {}))
         if decoding.get("questions", True) and QUESTIONS_PATH.exists():
-            model.questions = QuestionModel.load(QUESTIONS_PATH)
+            model.questions = _shipped_questions()
         return model
 
     @property

@@ -135,7 +135,7 @@ class QuestionModel:
 
     def probability(self, words: Sequence[str]) -> float:
         """The log-odds as a probability, for ``--explain``."""
-        return 1.0 / (1.0 + math.exp(-self.log_odds(words)))
+        return _sigmoid(self.log_odds(words))
 
     def save(self, path: str | Path) -> None:
         data = {"prior": self.prior, "threshold": self.threshold, "counts": self.counts}
@@ -147,6 +147,10 @@ class QuestionModel:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
         return cls(data["counts"], data["prior"], data["threshold"])
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def mark_questions(
@@ -168,9 +172,10 @@ def mark_questions(
         m = _END.search(s)
         if m is None or m.group() != "." or s[m.start() : m.start() + 2] == "..":
             continue
-        if model.is_question(words):
+        odds = model.log_odds(words)
+        if odds >= model.threshold:
             out[gap] = s[: m.start()] + "?" + s[m.end() :]
-            changed[gap] = round(model.probability(words), 4)
+            changed[gap] = round(_sigmoid(odds), 4)
     return out, changed
 
 
