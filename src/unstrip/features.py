@@ -59,6 +59,7 @@ from unstrip.alignment import align
 from unstrip.lexicon import choose_form, gap_support
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import pieces, word_key
+from unstrip.wordcontext import END, START, WordContext, choose_in_context
 
 __all__ = [
     "CASES",
@@ -508,6 +509,8 @@ def inner_insertions(
     lexicon: dict[str, dict[str, int]],
     cased: bool = True,
     confident: float | None = None,
+    context: WordContext | None = None,
+    network: Sequence[str] | None = None,
 ) -> dict[int, tuple[str, float]]:
     """Insertions inside words, from a lexicon of written forms.
 
@@ -519,6 +522,13 @@ def inner_insertions(
     ``confident`` is given: then those where at least that share of the
     word's forms insert something (:func:`unstrip.lexicon.gap_support`) are
     returned too, with that share (the caller decides whether they win).
+    With a ``context`` table and cased input, a word whose forms differ in
+    their marks takes the form its neighbours favour
+    (:func:`unstrip.wordcontext.choose_in_context`: ``rose 25 pct`` ->
+    ``2.5``). Where the table is at least ``context.sure`` of it, that form
+    also overrides the network's marks between the word's pieces; below, the
+    form must agree with them (``network``: the insertion at every gap so
+    far). Lowercased input is refitted with the table once recased.
 
     >>> wp = WordPieces.load()
     >>> inner_insertions(wp.encode("the groups"), {"groups": {"group's": 3, "groups": 1}})
@@ -533,6 +543,7 @@ def inner_insertions(
         return out
     text = enc.text
     starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
+    keys = _word_keys(enc) if context is not None and cased else []
     i = 0
     n = len(starts)
     while i < n:
@@ -543,19 +554,57 @@ def inner_insertions(
         a, b = starts[i], ends[j - 1]
         word = text[a:b]
         if b - a > 1 and word_key(word) in lexicon:
-            form, share = choose_form(lexicon, word, cased)
-            ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
+            w = words[i]
             cuts = set(ends[i : j - 1])
+            ranked = choose_in_context(
+                lexicon, context, word, keys[w - 1] if w else START,
+                keys[w + 1] if w + 1 < len(keys) else END) if cased and keys else []
+            # A context choice it is sure of settles the gaps between the
+            # word's pieces too (State|'|s), empty ones included (group|s);
+            # otherwise the likeliest form that agrees with the network's marks
+            # there fills the in-piece gaps (34|.|7 is 34.7, never 3.4.7).
+            decided = bool(ranked) and ranked[0][1] >= context.sure
+            if ranked and not decided and network is not None:
+                agree = [fs for fs in ranked if _marks_at(fs[0], word, a, cuts) ==
+                         {g: network[g] for g in cuts}]
+                ranked = agree or ranked
+            form, share = ranked[0] if ranked else choose_form(lexicon, word, cased)
+            ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
             sure = gap_support(lexicon, word, cased) if confident is not None and cuts else {}
             for k in range(1, b - a):
-                if not ins.insertions[k]:
-                    continue
-                if a + k not in cuts:
-                    out[a + k] = (ins.insertions[k], share)
-                elif sure and sure.get(k, 0.0) >= confident:
-                    out[a + k] = (ins.insertions[k], sure[k])
+                mark = ins.insertions[k]
+                if a + k in cuts:
+                    if decided:
+                        out[a + k] = (mark, share)
+                    elif mark and sure and sure.get(k, 0.0) >= confident:
+                        out[a + k] = (mark, sure[k])
+                elif mark:
+                    out[a + k] = (mark, share)
         i = j
     return out
+
+
+def _word_keys(enc: Encoded) -> list[str]:
+    """The lexicon key of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
+
+    Taken from the encoding's own word numbering, so that a recased text
+    (``enc`` with other ``text``) keeps the words of the text it was made from.
+    """
+    spans: dict[int, list[int]] = {}
+    for w, a, b in zip(enc.word.tolist(), enc.starts.tolist(), enc.ends.tolist(), strict=True):
+        spans.setdefault(w, [a, b])[1] = b
+    n = max(spans) + 1 if spans else 0
+    return [word_key(enc.text[slice(*spans[w])]) if w in spans else "" for w in range(n)]
+
+
+def _marks_at(form: str, word: str, start: int, gaps: set[int]) -> dict[int, str]:
+    """What written ``form`` of stripped ``word`` (at ``start``) inserts at text gaps ``gaps``.
+
+    >>> _marks_at("34.7", "347", 10, {12})
+    {12: '.'}
+    """
+    ins = align(form, word).insertions
+    return {g: ins[g - start] for g in gaps}
 
 
 @dataclass

@@ -20,7 +20,10 @@ model used while training):
    centrally;
 3. the ``after`` head fills the gap after every word piece, the ``before``
    head the gaps of the space run before every word, and the lexicon the gaps
-   strictly inside one word piece (:func:`unstrip.features.inner_insertions`);
+   strictly inside one word piece (:func:`unstrip.features.inner_insertions`),
+   in the context of the neighbouring words where a word's forms differ in
+   their marks (:mod:`unstrip.wordcontext`: ``Islamic States territorial``
+   -> ``State's``);
 4. confidences are the softmax probabilities of the chosen labels; before
    the choice, the model's own calibration (``config.json`` ``"decoding"``,
    :attr:`WindowPredictor.after_bias`, chosen by ``unstrip calibrate``) may
@@ -78,6 +81,7 @@ from unstrip.profiles import seed as strip_seed
 from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.questions import QuestionModel, mark_questions
 from unstrip.tokens import pieces
+from unstrip.wordcontext import WORD_CONTEXT_PATH, WordContext
 
 __all__ = ["OnnxModel", "WindowPredictor"]
 
@@ -151,6 +155,10 @@ class WindowPredictor:
     """A :class:`unstrip.questions.QuestionModel` that turns the period of a
     question sentence into ``?`` after the network has decided, or None
     (the network alone, as while training)."""
+
+    word_context = None
+    """A :class:`unstrip.wordcontext.WordContext` that chooses a word's
+    in-piece marks by its neighbours, or None (the lexicon alone)."""
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
@@ -235,7 +243,9 @@ class WindowPredictor:
                 continue
             for g, part in enumerate(split_region(before[k], s - r + 1), r):
                 ins[g], conf[g] = part, p
-        inner = inner_insertions(enc, self.lexicon, cased)
+        network = list(zip(ins, conf, strict=True))
+        inner = inner_insertions(enc, self.lexicon, cased, context=self.word_context,
+                                 network=ins)
         for g, (s, p) in inner.items():
             ins[g], conf[g] = s, p
         # Where the network left a gap between word pieces of one word empty
@@ -256,9 +266,11 @@ class WindowPredictor:
             # The lowercase pass took each word's most frequent form in any
             # case (``us`` -> ``U.S.``); the in-piece marks must fit the case
             # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
-            fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True)
+            fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True,
+                                      context=self.word_context,
+                                      network=[s for s, _ in network])
             for g in inner.keys() | fitted.keys():
-                s, conf[g] = fitted.get(g, ("", conf[g]))
+                s, conf[g] = fitted.get(g, network[g])
                 ins[g] = strip_seed_complement(s)
         else:
             kept = self._recase(text, ins)
@@ -320,6 +332,12 @@ class WindowPredictor:
         elif self.sentence_starts == "text" and plist and kept[plist[0].start].isalpha():
             kept[plist[0].start] = kept[plist[0].start].upper()
         return "".join(kept), case_conf
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_word_context() -> WordContext:
+    """The package's word-context table, read once per process."""
+    return WordContext.load(WORD_CONTEXT_PATH)
 
 
 @functools.lru_cache(maxsize=1)
@@ -395,6 +413,8 @@ class OnnxModel(WindowPredictor):
         model.after_bias = dict(decoding.get("after_bias", {}))
         if decoding.get("questions", True) and QUESTIONS_PATH.exists():
             model.questions = _shipped_questions()
+        if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
+            model.word_context = _shipped_word_context()
         return model
 
     @property
