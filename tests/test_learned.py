@@ -367,6 +367,44 @@ def test_model_config_decoding_shifts_reach_the_after_head(exported, tmp_path):
     assert shifted.predict(x, cased=False).insertions == plain.predict(x, cased=False).insertions
 
 
+def _feasible(model, x: str, p) -> bool:
+    """Do the after/before labels of ``p`` pair up from an empty state (quotes, brackets)?"""
+    from unstrip.decoding import transition
+
+    enc = model.wp.encode(x)
+    state = 0
+    for i in range(len(enc)):
+        gaps = []
+        if enc.region[i] >= 0:
+            gaps.append(("".join(p.insertions[enc.region[i] : enc.starts[i] + 1]), True))
+        gaps.append((p.insertions[enc.ends[i]], False))
+        for label, before in gaps:
+            state = transition(label, before)[state] if state >= 0 else -1
+    return state >= 0
+
+
+def test_pairing_makes_quotes_pair_even_when_the_network_wants_them_everywhere(exported, tmp_path):
+    """With every after-gap pushed towards a closing quote, argmax closes quotes never opened;
+    pairing (on by default) keeps only labels under which quotes and brackets pair up."""
+    import shutil
+
+    from unstrip.onnx_model import OnnxModel
+
+    model_dir = tmp_path / "quoted"
+    shutil.copytree(exported, model_dir)
+    cfg = json.loads((model_dir / "config.json").read_text())
+    x = "the group said it would go on and then it went on"
+    for pairing in (False, True):
+        cfg["decoding"] = {"after_bias": {"seed": {'"': 50.0}}, "questions": False,
+                           "pairing": pairing}
+        (model_dir / "config.json").write_text(json.dumps(cfg))
+        model = OnnxModel.load(model_dir, lexicon={})
+        assert (model.pairing is not None) == pairing
+        p = model.predict(x)
+        assert _feasible(model, x, p) == pairing
+        assert p.kept == x
+
+
 def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
     from unstrip.calibrate import calibrate
     from unstrip.onnx_model import OnnxModel

@@ -70,3 +70,133 @@ def balance(
 
 def _open(stack: list[tuple[int, int, str]], opener: str) -> bool:
     return any(item[2] == opener for item in stack)
+
+
+# Pairing: choose quotes and brackets jointly over a text (Viterbi).
+#
+# A state says whether a double quote and a bracket are open: ``2 * q + p``.
+# Every label moves each of the four states to another or is impossible
+# there; labels that move every state the same way form one group, and the
+# decoder needs only the best label of each group at every gap.
+
+N_STATES = 4
+IDENTITY = (0, 1, 2, 3)
+"""The transition of a label without quotes or brackets: every state stays."""
+
+_QUOTE_OPEN, _QUOTE_CLOSE = "“", "”"
+_BRACKET_OPEN, _BRACKET_CLOSE = "([", ")]"
+
+
+def _moves(label: str, before: bool) -> list[tuple[str, int]]:
+    """The quote (``q``), bracket (``p``) and paragraph (``\\n``) moves of ``label`` in order.
+
+    A straight ``"`` opens where a word follows it (in a ``before`` label,
+    unless a space follows; in an ``after`` label, after whitespace) and
+    closes otherwise.
+
+    >>> _moves('."\\n\\n"', before=False)
+    [('q', -1), ('\\n', 0), ('q', 1)]
+    >>> _moves('("', before=True)
+    [('p', 1), ('q', 1)]
+    """
+    out: list[tuple[str, int]] = []
+    for k, ch in enumerate(label):
+        if ch == "\n":
+            if not out or out[-1][0] != "\n":
+                out.append(("\n", 0))
+        elif ch in _QUOTE_OPEN or ch in _QUOTE_CLOSE:
+            out.append(("q", 1 if ch in _QUOTE_OPEN else -1))
+        elif ch in _BRACKET_OPEN or ch in _BRACKET_CLOSE:
+            out.append(("p", 1 if ch in _BRACKET_OPEN else -1))
+        elif ch == _STRAIGHT:
+            if before:
+                opens = k + 1 == len(label) or not label[k + 1].isspace()
+            else:
+                opens = k > 0 and label[k - 1].isspace()
+            out.append(("q", 1 if opens else -1))
+    return out
+
+
+def transition(label: str, before: bool) -> tuple[int, ...]:
+    """Where ``label`` takes each pairing state ``2 * quote_open + bracket_open`` (-1: nowhere).
+
+    A quote opens only when none is open, except after a paragraph break
+    (a quotation that runs on into a new paragraph opens it again without
+    closing the last); brackets do not nest or span paragraphs.
+
+    >>> transition("", False), transition(',"', False), transition('"', True)
+    ((0, 1, 2, 3), (-1, -1, 0, 1), (2, 3, -1, -1))
+    >>> transition('.\\n\\n"', False)    # opens, or reopens a running quotation
+    (2, -1, 2, -1)
+    """
+    out = []
+    moves = _moves(label, before)
+    for state in range(N_STATES):
+        q, p = state >> 1, state & 1
+        ok, para = True, False
+        for kind, d in moves:
+            if kind == "\n":
+                para = True
+                ok = ok and not p
+            elif kind == "q":
+                ok = ok and (not q or para) if d > 0 else ok and bool(q)
+                q = 1 if d > 0 else 0
+            else:
+                ok = ok and (p == 0 if d > 0 else p == 1)
+                p = 1 if d > 0 else 0
+        out.append(2 * q + p if ok else -1)
+    return tuple(out)
+
+
+def transition_groups(labels: Sequence[str], before: bool) -> list[tuple[tuple[int, ...], list[int]]]:
+    """Label ids grouped by :func:`transition`, the identity group first.
+
+    >>> transition_groups(["", ",", ',"', '."'], before=False)
+    [((0, 1, 2, 3), [0, 1]), ((-1, -1, 0, 1), [2, 3])]
+    """
+    groups: dict[tuple[int, ...], list[int]] = {IDENTITY: []}
+    for i, label in enumerate(labels):
+        groups.setdefault(transition(label, before), []).append(i)
+    return [(t, ids) for t, ids in groups.items() if ids]
+
+
+def pair_marks(
+    steps: Sequence[Sequence[tuple[tuple[int, ...], float]]], edge: float = 3.0
+) -> list[int]:
+    """The option to take at every step so that quotes and brackets pair up.
+
+    ``steps[i]`` lists the options at gap ``i`` as ``(transition, probability)``.
+    The choice maximises the sum of log probabilities over paths through
+    the pairing states, starting and ending with nothing open; ``edge`` is
+    the log-probability cost of starting or ending with something open
+    (a window cut inside a quotation). Returns the chosen option's index
+    per step.
+
+    >>> opener, closer = (2, 3, -1, -1), (-1, -1, 0, 1)
+    >>> pair_marks([[(IDENTITY, 0.6), (opener, 0.4)], [(closer, 0.9), (IDENTITY, 0.1)]])
+    [1, 0]
+    >>> pair_marks([[(IDENTITY, 0.99), (opener, 0.01)], [(closer, 0.6), (IDENTITY, 0.4)]])
+    [0, 1]
+    """
+    import math
+
+    neg = -math.inf
+    score = [0.0] + [-edge] * (N_STATES - 1)
+    back: list[list[tuple[int, int]]] = []
+    for options in steps:
+        new = [neg] * N_STATES
+        ptr = [(-1, -1)] * N_STATES
+        for o, (trans, prob) in enumerate(options):
+            lp = math.log(max(prob, 1e-12))
+            for s in range(N_STATES):
+                t = trans[s]
+                if t >= 0 and score[s] + lp > new[t]:
+                    new[t], ptr[t] = score[s] + lp, (s, o)
+        score = new
+        back.append(ptr)
+    final = [score[s] - (edge if s else 0.0) for s in range(N_STATES)]
+    state = max(range(N_STATES), key=final.__getitem__)
+    chosen = [0] * len(steps)
+    for i in range(len(steps) - 1, -1, -1):
+        state, chosen[i] = back[i][state]
+    return chosen

@@ -65,6 +65,7 @@ from pathlib import Path
 import numpy as np
 
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
+from unstrip.decoding import pair_marks, transition_groups
 from unstrip.features import (
     DEFAULT_VOCAB,
     LabelSet,
@@ -156,6 +157,21 @@ class WindowPredictor:
     question sentence into ``?`` after the network has decided, or None
     (the network alone, as while training)."""
 
+    pairing: tuple[list, list] | None = None
+    """The pairing groups of the ``after`` and ``before`` labels
+    (:func:`unstrip.decoding.transition_groups`): with them, quotes and
+    brackets are chosen jointly over the text (:meth:`_pair`); None takes
+    every label on its own, as while training."""
+
+    pair_min = 0.01
+    """A quote or bracket label at least this probable is weighed by :meth:`_pair`."""
+
+    pair_boost = 1.0
+    """Odds factor for every quote or bracket in :meth:`_pair` (above 1: more pairs)."""
+
+    pair_edge = 3.0
+    """Log-probability cost of a window that starts or ends inside a quotation."""
+
     word_context = None
     """A :class:`unstrip.wordcontext.WordContext` that chooses a word's
     in-piece marks by its neighbours, or None (the lexicon alone)."""
@@ -204,17 +220,23 @@ class WindowPredictor:
             if after_bias is not None:
                 heads = (heads[0] + after_bias, *heads[1:])
             for r, (a, b) in enumerate(batch):
-                results.append(tuple(_best(h[r, 1 : b - a + 1]) for h in heads))
+                row = [_best(h[r, 1 : b - a + 1]) for h in heads]
+                if self.pairing is not None:
+                    for h, groups in enumerate(self.pairing):
+                        row[h] = (*row[h], *_group_best(heads[h][r, 1 : b - a + 1], groups))
+                results.append(row)
         win, pos = best_window(spans, n)
         out = []
         for h in range(len(results[0])):
-            idx = np.empty(n, dtype=np.int64)
-            prob = np.empty(n, dtype=np.float64)
-            for j in range(len(spans)):
-                sel = win == j
-                idx[sel] = results[j][h][0][pos[sel]]
-                prob[sel] = results[j][h][1][pos[sel]]
-            out.append((idx, prob))
+            arrays = []
+            for k in range(len(results[0][h])):
+                first = results[0][h][k]
+                merged = np.empty((n, *first.shape[1:]), dtype=first.dtype)
+                for j in range(len(spans)):
+                    sel = win == j
+                    merged[sel] = results[j][h][k][pos[sel]]
+                arrays.append(merged)
+            out.append(tuple(arrays))
         return out
 
     def predict(self, text: str, cased: bool = True) -> Prediction:
@@ -232,7 +254,9 @@ class WindowPredictor:
         if not len(enc):
             return Prediction(ins, conf, text)
         heads = self._scores(enc.ids, enc.shapes, self.bias_vector(cased))
-        (a_idx, a_p), (b_idx, b_p) = heads[:2]
+        if self.pairing is not None:
+            heads[0], heads[1] = self._pair(enc, heads[0], heads[1])
+        (a_idx, a_p, *_), (b_idx, b_p, *_) = heads[:2]
         after, before = self.after_labels.labels, self.before_labels.labels
         for e, k, p in zip(enc.ends.tolist(), a_idx.tolist(), a_p.tolist(), strict=True):
             ins[e], conf[e] = after[k], p
@@ -275,6 +299,41 @@ class WindowPredictor:
         else:
             kept = self._recase(text, ins)
         return Prediction(ins, conf, kept, case_conf)
+
+    def _pair(self, enc, after: tuple, before: tuple) -> tuple[tuple, tuple]:
+        """Re-choose the ``after`` and ``before`` labels so that quotes and brackets pair up.
+
+        Every gap where a label of another pairing group than the identity
+        (:func:`unstrip.decoding.transition_groups`) is the best or has
+        probability at least :attr:`pair_min` becomes a step of
+        :func:`unstrip.decoding.pair_marks`; the best label of the chosen
+        group replaces the argmax there. Returns the heads' ``(idx, prob)``.
+        """
+        steps, where = [], []
+        region = enc.region.tolist()
+        for i in range(len(enc)):
+            for h, head in ((1, before), (0, after)):
+                if h == 1 and region[i] < 0:
+                    continue
+                idx, _, g_idx, g_prob = head
+                groups = self.pairing[h]
+                best = int(idx[i])
+                options, labels = [], []
+                for g, (trans, _) in enumerate(groups):
+                    p = float(g_prob[i, g])
+                    k = int(g_idx[i, g])
+                    if g == 0 or k == best or p >= self.pair_min:
+                        options.append((trans, p * (self.pair_boost if g else 1.0)))
+                        labels.append((k, p))
+                if len(options) > 1:
+                    steps.append(options)
+                    where.append((h, i, labels))
+        a_idx, a_p = after[0].copy(), after[1].copy()
+        b_idx, b_p = before[0].copy(), before[1].copy()
+        for (h, i, labels), o in zip(where, pair_marks(steps, self.pair_edge), strict=True):
+            idx, prob = (a_idx, a_p) if h == 0 else (b_idx, b_p)
+            idx[i], prob[i] = labels[o]
+        return (a_idx, a_p), (b_idx, b_p)
 
     def _recase(self, text: str, ins: list[str]) -> str:
         """Casing for lowercased input: lexicon forms, then sentence starts."""
@@ -332,6 +391,21 @@ class WindowPredictor:
         elif self.sentence_starts == "text" and plist and kept[plist[0].start].isalpha():
             kept[plist[0].start] = kept[plist[0].start].upper()
         return "".join(kept), case_conf
+
+
+def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
+    """Per position, the best label id of each group and its softmax probability."""
+    logits = logits.astype(np.float64)
+    prob = np.exp(logits - logits.max(-1, keepdims=True))
+    prob /= prob.sum(-1, keepdims=True)
+    g_idx = np.empty((len(prob), len(groups)), dtype=np.int64)
+    g_prob = np.empty((len(prob), len(groups)), dtype=np.float64)
+    for g, (_, ids) in enumerate(groups):
+        sub = prob[:, ids]
+        arg = sub.argmax(-1)
+        g_idx[:, g] = np.asarray(ids)[arg]
+        g_prob[:, g] = sub[np.arange(len(sub)), arg]
+    return g_idx, g_prob
 
 
 @functools.lru_cache(maxsize=1)
@@ -413,6 +487,9 @@ class OnnxModel(WindowPredictor):
         model.after_bias = dict(decoding.get("after_bias", {}))
         if decoding.get("questions", True) and QUESTIONS_PATH.exists():
             model.questions = _shipped_questions()
+        if decoding.get("pairing", True):
+            model.pairing = (transition_groups(after.labels, before=False),
+                             transition_groups(before.labels, before=True))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
         return model
