@@ -3,11 +3,11 @@ chooses the likeliest labels under which quotes and brackets pair up."""
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 import itertools
 import math
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from unstrip.decoding import IDENTITY, balance, pair_marks, transition, transition_groups
 

@@ -148,7 +148,9 @@ def transition(label: str, before: bool) -> tuple[int, ...]:
     return tuple(out)
 
 
-def transition_groups(labels: Sequence[str], before: bool) -> list[tuple[tuple[int, ...], list[int]]]:
+def transition_groups(
+    labels: Sequence[str], before: bool
+) -> list[tuple[tuple[int, ...], list[int]]]:
     """Label ids grouped by :func:`transition`, the identity group first.
 
     >>> transition_groups(["", ",", ',"', '."'], before=False)

@@ -220,10 +220,10 @@ class WindowPredictor:
             if after_bias is not None:
                 heads = (heads[0] + after_bias, *heads[1:])
             for r, (a, b) in enumerate(batch):
-                row = [_best(h[r, 1 : b - a + 1]) for h in heads]
+                row = [_best(h[r, 1 : b - a + 1]) for h in heads[len(self.pairing or ()):]]
                 if self.pairing is not None:
-                    for h, groups in enumerate(self.pairing):
-                        row[h] = (*row[h], *_group_best(heads[h][r, 1 : b - a + 1], groups))
+                    row[:0] = [_group_best(heads[h][r, 1 : b - a + 1], groups)
+                               for h, groups in enumerate(self.pairing)]
                 results.append(row)
         win, pos = best_window(spans, n)
         out = []
@@ -311,7 +311,13 @@ class WindowPredictor:
         """
         steps, where = [], []
         region = enc.region.tolist()
-        for i in range(len(enc)):
+        # Only gaps where a quote or bracket is the best or probable enough matter.
+        weigh = np.zeros(len(enc), dtype=bool)
+        for h, head in ((0, after), (1, before)):
+            idx, _, g_idx, g_prob = head
+            mask = (g_prob[:, 1:] >= self.pair_min).any(1) | (g_idx[:, 0] != idx)
+            weigh |= mask & (enc.region >= 0) if h == 1 else mask
+        for i in np.flatnonzero(weigh).tolist():
             for h, head in ((1, before), (0, after)):
                 if h == 1 and region[i] < 0:
                     continue
@@ -393,11 +399,13 @@ class WindowPredictor:
         return "".join(kept), case_conf
 
 
-def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarray]:
-    """Per position, the best label id of each group and its softmax probability."""
+def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, ...]:
+    """Per position: the argmax and its probability (as :func:`_best`), then the best
+    label id of each group and its softmax probability."""
     logits = logits.astype(np.float64)
     prob = np.exp(logits - logits.max(-1, keepdims=True))
     prob /= prob.sum(-1, keepdims=True)
+    idx = prob.argmax(-1)
     g_idx = np.empty((len(prob), len(groups)), dtype=np.int64)
     g_prob = np.empty((len(prob), len(groups)), dtype=np.float64)
     for g, (_, ids) in enumerate(groups):
@@ -405,7 +413,7 @@ def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, np.ndarra
         arg = sub.argmax(-1)
         g_idx[:, g] = np.asarray(ids)[arg]
         g_prob[:, g] = sub[np.arange(len(sub)), arg]
-    return g_idx, g_prob
+    return idx, prob[np.arange(len(prob)), idx], g_idx, g_prob
 
 
 @functools.lru_cache(maxsize=1)
