@@ -136,8 +136,9 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
     todo = [(r, f) for r in range(rounds) for f in families]
     for _, family in tqdm(todo, desc=f"calibrating {profile}", unit="family",
                           disable=not progress, file=sys.stderr):
+        start = shifts[family]
         for v in grid:
-            if v == shifts[family]:
+            if v == start:  # tried already, as the value it starts from
                 continue
             f1 = trial({**shifts, family: v})
             if f1 > best + 1e-6:
