@@ -84,6 +84,16 @@ def test_speech_style_input_keeps_its_marks(restorer):
     assert "we're" in out.lower() and lower(out) == seed(x).lower()
 
 
+def test_speech_style_numbers_keep_their_marks(restorer):
+    x = "they spent $2.5 billion on 20,000 homes up 50% from last year it said"
+    out = restorer.restore(x)
+    assert detect_profile(x) == "lower"
+    assert out[0] == "T" and "$2.5 billion" in out and "20,000" in out and "50%" in out
+    rest = iter(out.lower())
+    assert all(ch in rest for ch in x)  # the input is a subsequence, case aside
+    assert restorer.restore("it cost 5, then 6") == "it cost 5, then 6"  # punctuated
+
+
 def test_restores_typical_damage(restorer):
     out = restorer.restore("Its a selfproclaimed win worth 20000 dollars")
     assert out.startswith("It's a self-proclaimed win worth 20,000 dollars")

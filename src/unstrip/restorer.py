@@ -42,9 +42,11 @@ PROFILE_CHOICES = ("auto", "seed", "lower", "newlines", "mojibake")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _LINE_BREAKS = re.compile(r"[\n\r]+")
-_KEPT_MARK_SET = frozenset("'-")
-"""Marks that damaged input may still hold: kept as they are, restored around."""
-_KEPT_MARKS = re.compile("[" + re.escape("".join(sorted(_KEPT_MARK_SET))) + "]")
+_KEPT_MARKS = re.compile(r"['-]|(?<=[0-9])[.,](?=[0-9])|\$(?=[0-9])|(?<=[0-9])%")
+"""Marks that damaged input may still hold, kept as they are and restored
+around: apostrophes and hyphens (``don't``, ``well-known``), and the marks
+of numbers written as digits (``20,000``, ``2.5``, ``$5``, ``50%``), as
+speech recognisers write them."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,16 @@ def detect_profile(text: str) -> str:
     letters but no capitals it was also lowercased. Straight apostrophes and
     hyphens may be left in (speech recognisers write ``don't`` and
     ``well-known`` but no sentence punctuation): they are kept where they are
-    and the rest is restored around them. Anything else is taken as already punctuated
-    (encoding damage is repaired before this is asked).
+    and the rest is restored around them, as are the marks inside numbers
+    (``20,000``, ``2.5``, ``$5``, ``50%``). Anything else is taken as already
+    punctuated (encoding damage is repaired before this is asked).
 
     >>> [detect_profile(t) for t in ["", "Dont go", "dont go", "Don't go.", "42 7"]]
     ['empty', 'seed', 'lower', 'punctuated', 'seed']
     >>> [detect_profile(t) for t in ["i don't know", "a well-known Fact", "it's, fine"]]
     ['lower', 'seed', 'punctuated']
+    >>> [detect_profile(t) for t in ["it cost $20,000", "up 2.5% in may", "it cost 5, then"]]
+    ['lower', 'lower', 'punctuated']
     """
     if not text.strip():
         return "empty"
@@ -281,7 +286,7 @@ class Restorer:
 
 
 def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
-    """The model's prediction for ``text``, which may still hold apostrophes and hyphens.
+    """The model's prediction for ``text``, which may still hold marks (:data:`_KEPT_MARKS`).
 
     The model reads the text without them; its insertions land at the gaps
     where the input had no mark, and the marks stay as they were, so the
@@ -297,7 +302,8 @@ def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
     """
     if _KEPT_MARKS.search(text) is None:
         return model.predict(text, cased=cased)
-    at = [i for i in range(len(text)) if text[i] not in _KEPT_MARK_SET]
+    marks = {m.start() for m in _KEPT_MARKS.finditer(text)}
+    at = [i for i in range(len(text)) if i not in marks]
     bare = model.predict("".join(text[i] for i in at), cased=cased)
     ins = [""] * (len(text) + 1)
     conf = [1.0] * (len(text) + 1)
