@@ -296,4 +296,5 @@ def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, t
     x = "he went to london then he said no"
     got = Restorer(model=m).restore(x, profile="lower")
     assert lower(got) == x
-    assert "London" in got and got[0] == "H"  # lexicon and sentence start, as before
+    # lexicon and sentence start, as before (the toy network may put any mark first)
+    assert "London" in got and seed(got)[0] == "H"
