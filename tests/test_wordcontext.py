@@ -120,3 +120,14 @@ def test_shipped_table_reads_possessives_and_seasons_from_context():
         ("198687", "the", "season"): "1986/87",
         ("its", "said", "own"): "its",
     }
+
+
+def test_evaluate_counts_right_forms_with_and_without_context():
+    from unstrip.wordcontext import evaluate
+
+    table = _table()
+    dev = ["The Islamic State's fighters left.", "The United States said so."]
+    got = evaluate(dev, LEXICON, table, settings=[(10.0, 0.0)])
+    # Two ambiguous words; the lexicon alone writes States both times.
+    assert got["words"] == 2 and got["lexicon"] == 1 and got["context"] == 2
+    assert got["beta=10.0 weight=0.0"] == 1  # no weight on the neighbours: the lexicon's pick
