@@ -405,6 +405,27 @@ def test_pairing_makes_quotes_pair_even_when_the_network_wants_them_everywhere(e
         assert p.kept == x
 
 
+def test_quote_and_bracket_boosts_come_from_the_config_and_weigh_only_their_groups(
+        exported, tmp_path):
+    import shutil
+
+    from unstrip.onnx_model import OnnxModel
+
+    model_dir = tmp_path / "boosted"
+    shutil.copytree(exported, model_dir)
+    cfg = json.loads((model_dir / "config.json").read_text())
+    cfg["decoding"] = {"quote_boost": 3.0, "bracket_boost": 0.5}
+    (model_dir / "config.json").write_text(json.dumps(cfg))
+    model = OnnxModel.load(model_dir, lexicon={})
+    labels = model.after_labels.labels
+    boosts = {}
+    for g, (_, ids) in enumerate(model.pairing[0]):
+        chars = set("".join(labels[i] for i in ids))
+        boosts[g] = (3.0 if chars & set('"“”') else 1.0) * (0.5 if chars & set("()[]") else 1.0)
+    assert {g: model._boost(0, g) for g in boosts} == boosts
+    assert model._boost(0, 0) == 1.0  # the identity group: no quote, no bracket
+
+
 def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
     from unstrip.calibrate import calibrate
     from unstrip.onnx_model import OnnxModel

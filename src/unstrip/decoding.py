@@ -87,16 +87,16 @@ _QUOTE_OPEN, _QUOTE_CLOSE = "“", "”"
 _BRACKET_OPEN, _BRACKET_CLOSE = "([", ")]"
 
 
-def _moves(label: str, before: bool) -> list[tuple[str, int]]:
+def mark_moves(label: str, before: bool) -> list[tuple[str, int]]:
     """The quote (``q``), bracket (``p``) and paragraph (``\\n``) moves of ``label`` in order.
 
     A straight ``"`` opens where a word follows it (in a ``before`` label,
     unless a space follows; in an ``after`` label, after whitespace) and
     closes otherwise.
 
-    >>> _moves('."\\n\\n"', before=False)
+    >>> mark_moves('."\\n\\n"', before=False)
     [('q', -1), ('\\n', 0), ('q', 1)]
-    >>> _moves('("', before=True)
+    >>> mark_moves('("', before=True)
     [('p', 1), ('q', 1)]
     """
     out: list[tuple[str, int]] = []
@@ -130,7 +130,7 @@ def transition(label: str, before: bool) -> tuple[int, ...]:
     (2, -1, 2, -1)
     """
     out = []
-    moves = _moves(label, before)
+    moves = mark_moves(label, before)
     for state in range(N_STATES):
         q, p = state >> 1, state & 1
         ok, para = True, False

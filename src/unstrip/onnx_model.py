@@ -70,7 +70,7 @@ from pathlib import Path
 import numpy as np
 
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
-from unstrip.decoding import pair_marks, transition_groups
+from unstrip.decoding import mark_moves, pair_marks, transition_groups
 from unstrip.features import (
     DEFAULT_VOCAB,
     LabelSet,
@@ -171,8 +171,11 @@ class WindowPredictor:
     pair_min = 0.01
     """A quote or bracket label at least this probable is weighed by :meth:`_pair`."""
 
-    pair_boost = 1.0
-    """Odds factor for every quote or bracket in :meth:`_pair` (above 1: more pairs)."""
+    quote_boost = 1.0
+    """Odds factor for a label with quotes in :meth:`_pair` (above 1: more quotations)."""
+
+    bracket_boost = 1.0
+    """Odds factor for a label with brackets in :meth:`_pair`."""
 
     pair_edge = 3.0
     """Log-probability cost of a window that starts or ends inside a quotation."""
@@ -334,7 +337,7 @@ class WindowPredictor:
                     p = float(g_prob[i, g])
                     k = int(g_idx[i, g])
                     if g == 0 or k == best or p >= self.pair_min:
-                        options.append((trans, p * (self.pair_boost if g else 1.0)))
+                        options.append((trans, p * self._boost(h, g)))
                         labels.append((k, p))
                 if len(options) > 1:
                     steps.append(options)
@@ -345,6 +348,14 @@ class WindowPredictor:
             idx, prob = (a_idx, a_p) if h == 0 else (b_idx, b_p)
             idx[i], prob[i] = labels[o]
         return (a_idx, a_p), (b_idx, b_p)
+
+    def _boost(self, head: int, group: int) -> float:
+        """The odds factor of pairing group ``group`` of head ``head`` (0 after, 1 before)."""
+        trans, ids = self.pairing[head][group]
+        label = (self.after_labels if head == 0 else self.before_labels).labels[ids[0]]
+        kinds = {kind for kind, _ in mark_moves(label, before=head == 1)}
+        return ((self.quote_boost if "q" in kinds else 1.0)
+                * (self.bracket_boost if "p" in kinds else 1.0))
 
     def _recase(self, text: str, ins: list[str]) -> str:
         """Casing for lowercased input: lexicon forms, then sentence starts."""
@@ -503,6 +514,8 @@ class OnnxModel(WindowPredictor):
         if decoding.get("pairing", True):
             model.pairing = (transition_groups(after.labels, before=False),
                              transition_groups(before.labels, before=True))
+            model.quote_boost = float(decoding.get("quote_boost", 1.0))
+            model.bracket_boost = float(decoding.get("bracket_boost", 1.0))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
         return model
