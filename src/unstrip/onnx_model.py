@@ -282,8 +282,9 @@ class WindowPredictor:
             ins[g], conf[g] = s, p
         # Where the network left a gap between word pieces of one word empty
         # but the lexicon is sure of the word (don|'|t), the lexicon fills it.
+        # (Not where the word-context table has already decided the gap.)
         for g, (s, p) in inner_insertions(enc, self.lexicon, cased, LEXICON_SURE).items():
-            if not ins[g]:
+            if not ins[g] and g not in inner:
                 ins[g], conf[g] = s, p
         ins = [strip_seed_complement(s) for s in ins]
         if self.questions is not None:
