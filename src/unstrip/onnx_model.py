@@ -22,8 +22,8 @@ model used while training):
    head the gaps of the space run before every word, and the lexicon the gaps
    strictly inside one word piece (:func:`unstrip.features.inner_insertions`),
    in the context of the neighbouring words where a word's forms differ in
-   their marks (:mod:`unstrip.wordcontext`: ``Islamic States territorial``
-   -> ``State's``);
+   their marks (:mod:`unstrip.wordcontext`: ``the governments decision``
+   -> ``government's``, ``rose 25 pct`` -> ``2.5``);
 4. confidences are the softmax probabilities of the chosen labels; before
    the choice, the model's own calibration (``config.json`` ``"decoding"``,
    :attr:`WindowPredictor.after_bias`, chosen by ``unstrip calibrate``) may

@@ -1,11 +1,15 @@
 """Written forms of a stripped word, chosen in context.
 
 The lexicon (:mod:`unstrip.lexicon`) counts each stripped word's written
-forms with no context, so it writes every ``States`` as ``States``, including
-the four in "the Islamic States territorial gains", where it was ``State's``.
-The words next to it settle most such cases: a possessive tends to follow
-a name and precede a noun, ``its`` precedes a noun and ``it's`` a verb or
-adjective, ``were`` follows a plural and ``we're`` starts a clause.
+forms with no context, so it writes every ``governments`` the same way,
+whether in "the governments decision" (``government's``) or "European
+governments have" (``governments``), and every ``25`` as ``25``, even in
+"profits rose 25 pct" where Reuters wrote ``2.5``. The words next to it
+settle most such cases: a possessive tends to follow ``the`` and precede a
+noun, ``its`` precedes a noun and ``it's`` a verb or adjective, ``were``
+follows a plural and ``we're`` starts a clause. (It cannot know what it
+never counted: ``Islamic State's`` hardly occurs in the corpora, so the
+seed article's ``Islamic States territorial`` stays with the network.)
 
 For every lexicon word whose forms differ in their marks (``its`` /
 ``it's``, ``governments`` / ``government's``, ``well`` / ``we'll``,
