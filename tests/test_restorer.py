@@ -52,6 +52,14 @@ def test_invariant_on_word_like_input(restorer, words, lowered):
 
 
 MARKED = st.text(alphabet=st.sampled_from(list("abcdeHIJ XYZ019 '-")), max_size=200)
+# Speech-style words, with numbers written with their marks.
+SPOKEN = st.lists(st.one_of(
+    st.sampled_from("it cost rose to million dont we're well-known in the a".split()),
+    st.builds(lambda a, b, m: f"{a}{m}{b}", st.integers(0, 999), st.integers(0, 999),
+              st.sampled_from([",", "."])),
+    st.builds(lambda a: f"${a}", st.integers(0, 99999)),
+    st.builds(lambda a: f"{a}%", st.integers(0, 100)),
+), max_size=40).map(" ".join)
 
 
 def _with_insertions(x: str, insertions) -> str:
@@ -74,6 +82,18 @@ def test_kept_apostrophes_and_hyphens_are_never_altered(restorer, x):
         assert rebuilt == r.text and seed(r.text) == seed(x)
     else:
         assert r.text == x
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPOKEN)
+def test_kept_number_marks_are_never_altered(restorer, x):
+    """Speech-style input with numbers written with marks: only insertions and casing."""
+    r = restorer.explain(x)
+    assert r.profile in ("lower", "seed", "empty")  # seed: digits and no letters
+    rebuilt = _with_insertions(x, r.insertions)
+    assert rebuilt.lower() == r.text.lower() and lower(r.text) == lower(x)
+    if r.profile == "seed":
+        assert rebuilt == r.text
 
 
 def test_speech_style_input_keeps_its_marks(restorer):
