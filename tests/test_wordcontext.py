@@ -59,9 +59,10 @@ def test_unknown_or_single_pattern_words_have_no_say():
 
 def test_saved_table_loads_back(tmp_path):
     table = _table(sure=0.8)
+    table.weight = 0.7  # settings changed after counting are the ones saved
     table.save(tmp_path / "t.json.gz")
     back = WordContext.load(tmp_path / "t.json.gz")
-    assert back.sure == 0.8 and back.words == table.words
+    assert back.sure == 0.8 and back.weight == 0.7 and back.words == table.words
     with pytest.raises(ValueError):
         WordContext({"format": 99})
 

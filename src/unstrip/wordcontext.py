@@ -128,9 +128,10 @@ class WordContext:
         return ranked[0] if ranked else None
 
     def save(self, path: str | Path) -> None:
-        """Write the table as gzipped JSON."""
+        """Write the table as gzipped JSON, with the current ``beta``, ``weight`` and ``sure``."""
+        data = {**self.data, "beta": self.beta, "weight": self.weight, "sure": self.sure}
         with gzip.open(path, "wt", encoding="utf-8") as f:
-            json.dump(self.data, f, ensure_ascii=False, separators=(",", ":"))
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def load(cls, path: str | Path = WORD_CONTEXT_PATH) -> WordContext:
