@@ -1,5 +1,10 @@
 """Decoding rules that make a restoration consistent: balanced quotes and brackets.
 
+Two tools. :func:`pair_marks` chooses, from the model's likeliest labels of
+each kind at every gap, the sequence under which every quote and bracket
+opened is closed (a Viterbi pass; the learned model runs it per window).
+:func:`balance` then drops whatever is still unmatched and unsure.
+
 A model decides each gap on its own, so it can open a quote it never closes
 or close a bracket it never opened. Where it was unsure of such a mark, the
 mark is more likely wrong than the text is, so :func:`balance` drops it.
