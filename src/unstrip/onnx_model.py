@@ -320,6 +320,8 @@ class WindowPredictor:
         """
         steps, where = [], []
         region = enc.region.tolist()
+        boosts = [[self._boost(h, g) for g in range(len(groups))]
+                  for h, groups in enumerate(self.pairing)]
         # Only gaps where a quote or bracket is the best or probable enough matter.
         weigh = np.zeros(len(enc), dtype=bool)
         for h, head in ((0, after), (1, before)):
@@ -338,7 +340,7 @@ class WindowPredictor:
                     p = float(g_prob[i, g])
                     k = int(g_idx[i, g])
                     if g == 0 or k == best or p >= self.pair_min:
-                        options.append((trans, p * self._boost(h, g)))
+                        options.append((trans, p * boosts[h][g]))
                         labels.append((k, p))
                 if len(options) > 1:
                     steps.append(options)

@@ -158,6 +158,8 @@ def written_words(text: str, keys: set[str]) -> Iterator[tuple[str, str, str, st
     >>> list(written_words("The group's leader said its fine.", {"groups", "its"}))
     [('groups', 'groups', "group's", 'the', 'leader'), ('its', 'its', 'its', 'said', 'fine')]
     """
+    from unstrip.baseline import _WS, _written  # the lexicon's own rules
+
     x = strip_seed(text)
     ins = align(text, x).insertions
     plist = list(pieces(x))
@@ -166,9 +168,9 @@ def written_words(text: str, keys: set[str]) -> Iterator[tuple[str, str, str, st
         if wk[i] not in keys:
             continue
         inner = ins[p.start + 1 : p.end]
-        if any(s.strip() != s or " " in s for s in inner):
+        if any(_WS.search(s) for s in inner):
             continue
-        form = p.text[0] + "".join(s + ch for s, ch in zip(inner, p.text[1:], strict=True))
+        form = _written(p.text, inner)
         prev = wk[i - 1] if i else START
         nxt = wk[i + 1] if i + 1 < len(plist) else END
         yield wk[i], p.text, form, prev, nxt
