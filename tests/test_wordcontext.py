@@ -132,3 +132,40 @@ def test_evaluate_counts_right_forms_with_and_without_context():
     # Two ambiguous words; the lexicon alone writes States both times.
     assert got["words"] == 2 and got["lexicon"] == 1 and got["context"] == 2
     assert got["beta=10.0 weight=0.0"] == 1  # no weight on the neighbours: the lexicon's pick
+
+
+def _states_gaps(text: str, table: WordContext) -> dict[int, tuple[str, float]]:
+    wp = WordPieces.load()
+    enc = wp.encode(text)
+    return inner_insertions(enc, LEXICON, True, context=table, network=[""] * (len(text) + 1))
+
+
+def test_a_name_written_bare_elsewhere_makes_its_s_possessive():
+    table = _table(sure=0.99)
+    text = "Rogue State fighters left and Rogue States said so"
+    gap = text.index("States") + len("State")
+    # Without the echo the table picks the frequent plural States here.
+    table.echo = 0.0
+    assert _states_gaps(text, table).get(gap, ("", 0.0))[0] == ""
+    table.echo = 0.9
+    assert _states_gaps(text, table)[gap] == ("'", 0.9)
+    # No bare "Rogue State" in the text: no echo.
+    alone = "Rogue fighters left and Rogue States said so"
+    assert _states_gaps(alone, table).get(alone.index("States") + 5, ("", 0.0))[0] == ""
+    # Lowercase neighbours are no name: "the State ... the States" stays as it is.
+    plain = "the State said the States agreed"
+    with_echo = _states_gaps(plain, table)
+    table.echo = 0.0
+    assert with_echo == _states_gaps(plain, table)
+
+
+def test_echo_setting_survives_save_and_load(tmp_path):
+    table = _table()
+    table.echo = 0.9
+    table.save(tmp_path / "t.json.gz")
+    assert WordContext.load(tmp_path / "t.json.gz").echo == 0.9
+
+
+@pytest.mark.skipif(not WORD_CONTEXT_PATH.exists(), reason="the shipped table is absent")
+def test_shipped_table_has_the_echo_on():
+    assert WordContext.load().echo == pytest.approx(0.9)

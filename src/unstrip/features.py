@@ -59,7 +59,14 @@ from unstrip.alignment import align
 from unstrip.lexicon import choose_form, gap_support
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import pieces, word_key
-from unstrip.wordcontext import END, START, WordContext, choose_in_context
+from unstrip.wordcontext import (
+    END,
+    START,
+    WordContext,
+    choose_in_context,
+    possessive_echo,
+    possessive_form,
+)
 
 __all__ = [
     "CASES",
@@ -544,6 +551,8 @@ def inner_insertions(
     text = enc.text
     starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
     keys = _word_keys(enc) if context is not None and cased else []
+    words_of = _words(enc) if keys and context.echo else []
+    pairs = set(zip(words_of, words_of[1:], strict=False))
     i = 0
     n = len(starts)
     while i < n:
@@ -564,6 +573,11 @@ def inner_insertions(
             # otherwise the likeliest form that agrees with the network's marks
             # there fills the in-piece gaps (34|.|7 is 34.7, never 3.4.7).
             decided = bool(ranked) and ranked[0][1] >= context.sure
+            # A name the text also writes bare (Islamic State) makes its s possessive.
+            echo = (possessive_form(ranked) if ranked and w and words_of
+                    and possessive_echo(words_of[w - 1], word, pairs) else None)
+            if echo:
+                ranked, decided = [(echo, context.echo)], True
             if ranked and not decided and network is not None:
                 agree = [fs for fs in ranked if _marks_at(fs[0], word, a, cuts) ==
                          {g: network[g] for g in cuts}]
@@ -590,11 +604,20 @@ def _word_keys(enc: Encoded) -> list[str]:
     Taken from the encoding's own word numbering, so that a recased text
     (``enc`` with other ``text``) keeps the words of the text it was made from.
     """
+    return [word_key(w) for w in _words(enc)]
+
+
+def _words(enc: Encoded) -> list[str]:
+    """The stripped text of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
+
+    >>> _words(WordPieces.load().encode("Islamic States fighters"))
+    ['Islamic', 'States', 'fighters']
+    """
     spans: dict[int, list[int]] = {}
     for w, a, b in zip(enc.word.tolist(), enc.starts.tolist(), enc.ends.tolist(), strict=True):
         spans.setdefault(w, [a, b])[1] = b
     n = max(spans) + 1 if spans else 0
-    return [word_key(enc.text[slice(*spans[w])]) if w in spans else "" for w in range(n)]
+    return [enc.text[slice(*spans[w])] if w in spans else "" for w in range(n)]
 
 
 def _marks_at(form: str, word: str, start: int, gaps: set[int]) -> dict[int, str]:
