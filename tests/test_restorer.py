@@ -191,6 +191,21 @@ def test_learned_model_windows_keep_the_invariant(restorer):
     assert seed(streamed) == x and seed(restorer.restore(x)) == x
 
 
+def test_a_name_written_bare_in_an_earlier_window_makes_a_later_s_possessive(restorer):
+    if getattr(getattr(restorer.model, "word_context", None), "echo", 0) <= 0:
+        pytest.skip("the shipped model has no word-context table with the echo on")
+    filler = " ".join(["the talks went on for hours and the officials said little"] * 14)
+    tail = " and Islamic States leaders said nothing"
+    small = Restorer(restorer.model, window=400, context=100)
+    named = "Islamic State fighters left the town " + filler + tail
+    assert len(named) > 2 * small.window  # the bare name is windows away
+    assert "Islamic State's leaders" in small.restore(named, "seed")
+    unnamed = "Some fighters left the town " + filler + tail
+    assert "Islamic States leaders" in small.restore(unnamed, "seed")
+    # Lowercased input has no names until recased: no document count.
+    assert small._pairs(lower(named), "lower") is None
+
+
 def test_batch_and_module_function(restorer):
     xs = ["Dont go", "", "Fine."]
     assert restorer.restore_batch(xs) == [restore(x) for x in xs]

@@ -169,3 +169,22 @@ def test_echo_setting_survives_save_and_load(tmp_path):
 @pytest.mark.skipif(not WORD_CONTEXT_PATH.exists(), reason="the shipped table is absent")
 def test_shipped_table_has_the_echo_on():
     assert WordContext.load().echo == pytest.approx(0.9)
+
+
+def test_echo_writes_the_texts_apostrophe_where_no_form_is_possessive():
+    table = _table()
+    table.echo = 0.9
+    lexicon = {**LEXICON, "centers": {"centers": 138, "Centers": 38}}
+    text = "the East Center said the East Centers head left"
+    gap = text.rindex("Centers") + len("Center")
+    enc = WordPieces.load().encode(text)
+    network = [""] * (len(text) + 1)
+    assert inner_insertions(enc, lexicon, True, context=table, network=network)[gap] == ("'", 0.9)
+    network[3] = "’"  # a text written with curly apostrophes
+    got = inner_insertions(enc, lexicon, True, context=table, network=network)
+    assert got[gap] == ("’", 0.9)
+    # The plural written more often than the bare name: no echo.
+    plural = "East Center and East Centers and East Centers"
+    enc = WordPieces.load().encode(plural)
+    assert inner_insertions(enc, lexicon, True, context=table,
+                            network=[""] * (len(plural) + 1)) == {}

@@ -64,6 +64,7 @@ from unstrip.wordcontext import (
     START,
     WordContext,
     choose_in_context,
+    neighbour_pairs,
     possessive_echo,
     possessive_form,
 )
@@ -518,6 +519,7 @@ def inner_insertions(
     confident: float | None = None,
     context: WordContext | None = None,
     network: Sequence[str] | None = None,
+    pairs: Counter | None = None,
 ) -> dict[int, tuple[str, float]]:
     """Insertions inside words, from a lexicon of written forms.
 
@@ -536,6 +538,10 @@ def inner_insertions(
     also overrides the network's marks between the word's pieces; below, the
     form must agree with them (``network``: the insertion at every gap so
     far). Lowercased input is refitted with the table once recased.
+    With ``context.echo`` set, a capitalised word ending in ``s`` whose
+    bare form follows the same word elsewhere takes a possessive
+    (:func:`unstrip.wordcontext.possessive_echo`); ``pairs`` counts the
+    neighbouring words of the whole document (default: of ``enc`` alone).
 
     >>> wp = WordPieces.load()
     >>> inner_insertions(wp.encode("the groups"), {"groups": {"group's": 3, "groups": 1}})
@@ -552,7 +558,10 @@ def inner_insertions(
     starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
     keys = _word_keys(enc) if context is not None and cased else []
     words_of = _words(enc) if keys and context.echo else []
-    pairs = set(zip(words_of, words_of[1:], strict=False))
+    if pairs is None:
+        pairs = neighbour_pairs(words_of)
+    marks = "".join(network or ())
+    apostrophe = "’" if marks.count("’") > marks.count("'") else "'"
     i = 0
     n = len(starts)
     while i < n:
@@ -574,9 +583,9 @@ def inner_insertions(
             # there fills the in-piece gaps (34|.|7 is 34.7, never 3.4.7).
             decided = bool(ranked) and ranked[0][1] >= context.sure
             # A name the text also writes bare (Islamic State) makes its s possessive.
-            echo = (possessive_form(ranked) if ranked and w and words_of
-                    and possessive_echo(words_of[w - 1], word, pairs) else None)
-            if echo:
+            # Words the table does not know take the text's apostrophe (Center|'|s).
+            if w and words_of and possessive_echo(words_of[w - 1], word, pairs):
+                echo = possessive_form(ranked) or f"{word[:-1]}{apostrophe}s"
                 ranked, decided = [(echo, context.echo)], True
             if ranked and not decided and network is not None:
                 agree = [fs for fs in ranked if _marks_at(fs[0], word, a, cuts) ==

@@ -64,6 +64,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -247,13 +248,15 @@ class WindowPredictor:
             out.append(tuple(arrays))
         return out
 
-    def predict(self, text: str, cased: bool = True) -> Prediction:
+    def predict(self, text: str, cased: bool = True, pairs: Counter | None = None) -> Prediction:
         """Predict the insertion at every gap of stripped ``text``.
 
         ``cased=False`` takes the input as lowercased: insertions are
         predicted all the same, and casing comes from the network's casing
         head if it has one (:meth:`_recase_head`), else from the lexicon and
-        sentence starts (:meth:`_recase`).
+        sentence starts (:meth:`_recase`). ``pairs`` counts the neighbouring
+        words of the whole document ``text`` comes from
+        (:func:`unstrip.wordcontext.text_pairs`; default: of ``text``).
         """
         n = len(text)
         ins = [""] * (n + 1)
@@ -277,7 +280,7 @@ class WindowPredictor:
                 ins[g], conf[g] = part, p
         network = list(zip(ins, conf, strict=True))
         inner = inner_insertions(enc, self.lexicon, cased, context=self.word_context,
-                                 network=ins)
+                                 network=ins, pairs=pairs)
         for g, (s, p) in inner.items():
             ins[g], conf[g] = s, p
         # Where the network left a gap between word pieces of one word empty
@@ -301,7 +304,7 @@ class WindowPredictor:
             # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
             fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True,
                                       context=self.word_context,
-                                      network=[s for s, _ in network])
+                                      network=[s for s, _ in network], pairs=pairs)
             for g in inner.keys() | fitted.keys():
                 s, conf[g] = fitted.get(g, network[g])
                 ins[g] = strip_seed_complement(s)

@@ -23,6 +23,7 @@ checked here, so the guarantee does not depend on the model.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -33,6 +34,7 @@ from unstrip.decoding import balance
 from unstrip.encoding import Repair, fix_encoding, fix_encoding_and_explain
 from unstrip.models import load_model
 from unstrip.tokens import is_stripped
+from unstrip.wordcontext import text_pairs
 
 __all__ = ["Insertion", "Restoration", "Restorer", "detect_profile", "restore", "PROFILE_CHOICES"]
 
@@ -181,7 +183,7 @@ class Restorer:
         pieces: list[str] = []
         result = Restoration("", kind, encoding_repairs=repairs)
         for base, core, ins, conf, kept, case_conf in self._predict_windows(
-            [text], kind == "seed"
+            [text], kind == "seed", self._pairs(text, kind)
         ):
             pieces.append(_render(ins, kept))
             for k, s in enumerate(ins):
@@ -216,7 +218,8 @@ class Restorer:
         if profile in ("seed", "lower") and kind in ("seed", "lower"):
             kind = profile
         if kind in ("seed", "lower"):
-            for _, _, ins, _, kept, _ in self._predict_windows(rest, kind == "seed"):
+            for _, _, ins, _, kept, _ in self._predict_windows(rest, kind == "seed",
+                                                               self._pairs(head, kind)):
                 yield _render(ins, kept)
             return
         repair = profile in ("auto", "mojibake")
@@ -224,13 +227,28 @@ class Restorer:
             yield fix_encoding(line) if repair else line
 
     # -- windows -----------------------------------------------------------
-    def _predict_windows(self, chunks: Iterable[str], cased: bool):
+    def _pairs(self, text: str, kind: str) -> Counter | None:
+        """The neighbouring words of a whole cased document, for a model whose
+        word forms look at them (:func:`unstrip.wordcontext.possessive_echo`), else None.
+
+        A window of :attr:`window` characters sees only part of a long
+        document; ``Islamic State`` written bare in one part still makes
+        ``Islamic States`` in another a possessive. Lowercased input has no
+        names to count until the model has recased it, window by window.
+        """
+        context = getattr(self.model, "word_context", None)
+        if kind != "seed" or context is None or not context.echo:
+            return None
+        return text_pairs(text)
+
+    def _predict_windows(self, chunks: Iterable[str], cased: bool, pairs: Counter | None = None):
         """Yield ``(offset, core, insertions, confidences, kept, case_confidences)`` per core.
 
         ``insertions[k]`` belongs before ``core[k]``; the last core of each
         line carries one more, for the gap at the end of the line. Line
         breaks are kept as they are and bound the model's view: each line is
-        restored as a text of its own.
+        restored as a text of its own. ``pairs`` (:meth:`_pairs`) goes to
+        the model with every window.
         """
         buf = ""
         done = 0  # chars of buf already emitted (kept as left context)
@@ -253,7 +271,7 @@ class Restorer:
             else:
                 end = _cut(buf, done + self.window - self.context, done + self.window // 2)
                 win_end = min(_cut(buf, end + self.context, end + 1), limit)
-            pred = _predict_around_marks(self.model, buf[:win_end], cased)
+            pred = _predict_around_marks(self.model, buf[:win_end], cased, pairs)
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
@@ -285,7 +303,8 @@ class Restorer:
             base += trim
 
 
-def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
+def _predict_around_marks(model, text: str, cased: bool, pairs: Counter | None = None
+                          ) -> Prediction:
     """The model's prediction for ``text``, which may still hold marks (:data:`_KEPT_MARKS`).
 
     The model reads the text without them; its insertions land at the gaps
@@ -300,11 +319,12 @@ def _predict_around_marks(model, text: str, cased: bool) -> Prediction:
     >>> _render(p.insertions, p.kept)
     "I don't know its well-known"
     """
+    extra = {} if pairs is None else {"pairs": pairs}
     if _KEPT_MARKS.search(text) is None:
-        return model.predict(text, cased=cased)
+        return model.predict(text, cased=cased, **extra)
     marks = {m.start() for m in _KEPT_MARKS.finditer(text)}
     at = [i for i in range(len(text)) if i not in marks]
-    bare = model.predict("".join(text[i] for i in at), cased=cased)
+    bare = model.predict("".join(text[i] for i in at), cased=cased, **extra)
     ins = [""] * (len(text) + 1)
     conf = [1.0] * (len(text) + 1)
     kept = list(text)
