@@ -52,9 +52,10 @@ def test_invariant_on_word_like_input(restorer, words, lowered):
 
 
 MARKED = st.text(alphabet=st.sampled_from(list("abcdeHIJ XYZ019 '-")), max_size=200)
-# Speech-style words, with numbers written with their marks.
+# Speech-style words, with numbers and initialisms written with their marks.
 SPOKEN = st.lists(st.one_of(
     st.sampled_from("it cost rose to million dont we're well-known in the a".split()),
+    st.sampled_from(["u.s.", "e.g.", "a.m.", "d.c.", "u.s.a."]),
     st.builds(lambda a, b, m: f"{a}{m}{b}", st.integers(0, 999), st.integers(0, 999),
               st.sampled_from([",", "."])),
     st.builds(lambda a: f"${a}", st.integers(0, 99999)),
@@ -112,6 +113,17 @@ def test_speech_style_numbers_keep_their_marks(restorer):
     rest = iter(out.lower())
     assert all(ch in rest for ch in x)  # the input is a subsequence, case aside
     assert restorer.restore("it cost 5, then 6") == "it cost 5, then 6"  # punctuated
+
+
+def test_speech_style_initialisms_keep_their_periods(restorer):
+    x = "the meeting starts at 9 a.m. in the u.s. capital and ends at noon"
+    assert detect_profile(x) == "lower"
+    out = restorer.restore(x)
+    assert "a.m." in out.lower() and "u.s." in out.lower() and out[0] == "T"
+    rest = iter(out.lower())
+    assert all(ch in rest for ch in x)
+    # A sentence end is no initialism: that text was punctuated.
+    assert detect_profile("it is late. we go") == "punctuated"
 
 
 def test_restores_typical_damage(restorer):

@@ -44,11 +44,15 @@ PROFILE_CHOICES = ("auto", "seed", "lower", "newlines", "mojibake")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _LINE_BREAKS = re.compile(r"[\n\r]+")
-_KEPT_MARKS = re.compile(r"['-]|(?<=[0-9])[.,](?=[0-9])|\$(?=[0-9])|(?<=[0-9])%")
+_KEPT_MARKS = re.compile(
+    r"['-]|(?<=[0-9])[.,](?=[0-9])|\$(?=[0-9])|(?<=[0-9])%"
+    r"|(?<=\b[A-Za-z])\.(?=[A-Za-z]\.)|(?<=\b[A-Za-z]\.[A-Za-z])\."
+)
 """Marks that damaged input may still hold, kept as they are and restored
-around: apostrophes and hyphens (``don't``, ``well-known``), and the marks
-of numbers written as digits (``20,000``, ``2.5``, ``$5``, ``50%``), as
-speech recognisers write them."""
+around: apostrophes and hyphens (``don't``, ``well-known``), the marks of
+numbers written as digits (``20,000``, ``2.5``, ``$5``, ``50%``) and the
+periods of initialisms (``u.s.``, ``e.g.``, ``a.m.``), as speech
+recognisers write them."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +110,16 @@ def detect_profile(text: str) -> str:
     hyphens may be left in (speech recognisers write ``don't`` and
     ``well-known`` but no sentence punctuation): they are kept where they are
     and the rest is restored around them, as are the marks inside numbers
-    (``20,000``, ``2.5``, ``$5``, ``50%``). Anything else is taken as already
-    punctuated (encoding damage is repaired before this is asked).
+    (``20,000``, ``2.5``, ``$5``, ``50%``) and of initialisms (``u.s.``).
+    Anything else is taken as already punctuated (encoding damage is repaired before this is asked).
 
     >>> [detect_profile(t) for t in ["", "Dont go", "dont go", "Don't go.", "42 7"]]
     ['empty', 'seed', 'lower', 'punctuated', 'seed']
     >>> [detect_profile(t) for t in ["i don't know", "a well-known Fact", "it's, fine"]]
     ['lower', 'seed', 'punctuated']
     >>> [detect_profile(t) for t in ["it cost $20,000", "up 2.5% in may", "it cost 5, then"]]
+    ['lower', 'lower', 'punctuated']
+    >>> [detect_profile(t) for t in ["in the u.s. today", "at 9 a.m. sharp", "at home. then"]]
     ['lower', 'lower', 'punctuated']
     """
     if not text.strip():
