@@ -70,6 +70,7 @@ from pathlib import Path
 
 import numpy as np
 
+from unstrip.acronyms import bracket_acronyms
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
 from unstrip.decoding import mark_moves, pair_marks, transition_groups
 from unstrip.features import (
@@ -184,6 +185,10 @@ class WindowPredictor:
     word_context = None
     """A :class:`unstrip.wordcontext.WordContext` that chooses a word's
     in-piece marks by its neighbours, or None (the lexicon alone)."""
+
+    acronyms = False
+    """Whether an acronym that follows its expansion goes in brackets
+    (:func:`unstrip.acronyms.bracket_acronyms`: ``Special Drawing Rights (SDRs)``)."""
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
@@ -310,6 +315,9 @@ class WindowPredictor:
                 ins[g] = strip_seed_complement(s)
         else:
             kept = self._recase(text, ins)
+        if self.acronyms:
+            for g, s in bracket_acronyms(kept, ins).items():
+                ins[g], conf[g] = s, ACRONYM_CONFIDENCE
         return Prediction(ins, conf, kept, case_conf)
 
     def _pair(self, enc, after: tuple, before: tuple) -> tuple[tuple, tuple]:
@@ -438,6 +446,11 @@ def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, ...]:
     return idx, prob[np.arange(len(prob)), idx], g_idx, g_prob
 
 
+ACRONYM_CONFIDENCE = 0.67
+"""Confidence given to the brackets of :func:`unstrip.acronyms.bracket_acronyms`:
+the share of such acronyms bracketed in the gold of dev documents 201 onwards."""
+
+
 @functools.lru_cache(maxsize=1)
 def _shipped_word_context() -> WordContext:
     """The package's word-context table, read once per process."""
@@ -522,6 +535,7 @@ class OnnxModel(WindowPredictor):
                              transition_groups(before.labels, before=True))
             model.quote_boost = float(decoding.get("quote_boost", 1.0))
             model.bracket_boost = float(decoding.get("bracket_boost", 1.0))
+        model.acronyms = bool(decoding.get("acronyms", True))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
         return model
