@@ -290,9 +290,12 @@ class WindowPredictor:
             ins[g], conf[g] = s, p
         # Where the network left a gap between word pieces of one word empty
         # but the lexicon is sure of the word (don|'|t), the lexicon fills it.
-        # (Not where the word-context table has already decided the gap.)
+        # Only there: the gaps inside a piece are the form chosen above, which
+        # the word-context table may have chosen against the lexicon (1986/87,
+        # not 198,687).
+        cuts = set(enc.ends.tolist())
         for g, (s, p) in inner_insertions(enc, self.lexicon, cased, LEXICON_SURE).items():
-            if not ins[g] and g not in inner:
+            if g in cuts and not ins[g] and g not in inner:
                 ins[g], conf[g] = s, p
         ins = [strip_seed_complement(s) for s in ins]
         if self.questions is not None:
