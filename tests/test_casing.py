@@ -298,3 +298,19 @@ def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, t
     assert lower(got) == x
     # lexicon and sentence start, as before (the toy network may put any mark first)
     assert "London" in got and seed(got)[0] == "H"
+
+
+def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
+    lex = {"mcdonald": {"McDonald": 14}, "ipod": {"iPod": 56},
+           "macdonald": {"MacDonald": 10, "Macdonald": 9}, "nato": {"NATO": 50}}
+    heads = {"mcdonald": (1, 0.95), "ipod": (0, 0.95), "macdonald": (1, 0.95),
+             "nato": (0, 0.95), "said": (0, 0.99)}
+    x = "mcdonald said ipod macdonald said nato"
+    m = _Cased(wp, heads, lexicon=lex)
+    m.mixed_case = False
+    assert m.predict(x, cased=False).kept == "Mcdonald said ipod Macdonald said nato"
+    m.mixed_case = True
+    # Mixed forms win where they are the lexicon's way (>= 80% of 3+ counts);
+    # MacDonald is only 53%, and NATO is all capitals, which the head decides.
+    assert m.predict(x, cased=False).kept == "McDonald said iPod Macdonald said nato"
+    assert m.predict(x, cased=True).kept == x

@@ -25,7 +25,7 @@ from __future__ import annotations
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import fill_digits, word_key
 
-__all__ = ["choose_form", "gap_support"]
+__all__ = ["choose_form", "gap_support", "mixed_case"]
 
 
 def choose_form(
@@ -85,3 +85,36 @@ def gap_support(
             if ins[k]:
                 support[k] = support.get(k, 0.0) + n / total
     return {k: round(v, 4) for k, v in sorted(support.items())}
+
+
+def mixed_case(
+    lexicon: dict[str, dict[str, int]], word: str, share: float = 0.8, min_count: int = 3
+) -> str | None:
+    """The mixed-case letters of ``word`` (``McDonald``, ``iPod``), if the lexicon writes it so.
+
+    Mixed case is anything but all lowercase, a capital then lowercase, or
+    all capitals. Returns the letters of the most frequent mixed form when
+    such forms hold at least ``share`` of the word's ``min_count`` or more
+    counted forms, else None. Case is ignored in ``word``.
+
+    >>> lex = {"mcdonald": {"McDonald": 14}, "ebay": {"eBay": 20, "EBay": 3, "Ebay": 2},
+    ...        "macdonald": {"MacDonald": 10, "Macdonald": 9}}
+    >>> [mixed_case(lex, w) for w in ["mcdonald", "Ebay", "macdonald", "other"]]
+    ['McDonald', 'eBay', None, None]
+    """
+    fit = _fitting(lexicon, word, cased=False)
+    total = sum(fit.values())
+    if total < min_count:
+        return None
+    mixed: dict[str, int] = {}
+    for form, n in fit.items():
+        letters = strip_seed(fill_digits(form, word))
+        rest = letters[1:]
+        title = letters[:1].isupper() and (rest.islower() or not any(c.isalpha() for c in rest))
+        if not (letters.islower() or letters.isupper() or title):
+            mixed[letters] = mixed.get(letters, 0) + n
+    if not mixed or sum(mixed.values()) < share * total:
+        return None
+    best = max(mixed, key=mixed.__getitem__)
+    return best if len(best) == len(word) else None
+

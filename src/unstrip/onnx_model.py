@@ -84,7 +84,7 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
-from unstrip.lexicon import choose_form
+from unstrip.lexicon import choose_form, mixed_case
 from unstrip.profiles import seed as strip_seed
 from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.questions import QuestionModel, mark_questions
@@ -185,6 +185,11 @@ class WindowPredictor:
     word_context = None
     """A :class:`unstrip.wordcontext.WordContext` that chooses a word's
     in-piece marks by its neighbours, or None (the lexicon alone)."""
+
+    mixed_case = False
+    """Whether lowercased input takes the lexicon's mixed case for a word the
+    casing head wrote lowercase or capitalised (``mcdonald`` -> ``McDonald``,
+    ``ipod`` -> ``iPod``; :func:`unstrip.lexicon.mixed_case`)."""
 
     acronyms = False
     """Whether an acronym that follows its expansion goes in brackets
@@ -425,6 +430,13 @@ class WindowPredictor:
                 off = plist[w].start
                 form = forms[w][s - off : e - off]
             kept[s:e] = apply_case(text[s:e], c, form)
+        if self.mixed_case:
+            for p in plist:
+                here = "".join(kept[p.start : p.end])
+                if here.islower() or (here[:1].isupper() and here[1:].islower()):
+                    form = mixed_case(self.lexicon, p.text)
+                    if form is not None:
+                        kept[p.start : p.end] = form
         if self.sentence_starts == "all":
             _capitalise_sentences(text, ins, kept, plist)
         elif self.sentence_starts == "text" and plist and kept[plist[0].start].isalpha():
@@ -539,6 +551,7 @@ class OnnxModel(WindowPredictor):
             model.quote_boost = float(decoding.get("quote_boost", 1.0))
             model.bracket_boost = float(decoding.get("bracket_boost", 1.0))
         model.acronyms = bool(decoding.get("acronyms", True))
+        model.mixed_case = bool(decoding.get("mixed_case", True))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
         return model
