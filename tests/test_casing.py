@@ -314,3 +314,17 @@ def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
     # MacDonald is only 53%, and NATO is all capitals, which the head decides.
     assert m.predict(x, cased=False).kept == "McDonald said iPod Macdonald said nato"
     assert m.predict(x, cased=True).kept == x
+
+
+def test_a_form_the_lexicon_never_writes_takes_its_casing(wp):
+    lex = {"nasdaq": {"NASDAQ": 90, "Nasdaq": 31}, "yearthe": {"year-the": 3}}
+    # A head that cases piece by piece: NAS|da|Q and year|The.
+    heads = {"nas": (2, 0.95), "##da": (0, 0.95), "##q": (2, 0.95),
+             "year": (0, 0.95), "##the": (1, 0.95), "said": (0, 0.99)}
+    m = _Cased(wp, heads, lexicon=lex)
+    x = "nasdaq said yearthe"
+    m.mixed_case = False
+    assert m.predict(x, cased=False).kept == "NASdaQ said yearThe"
+    m.mixed_case = True
+    # yearthe is known only 3 times (two words run together): it stays.
+    assert m.predict(x, cased=False).kept == "NASDAQ said yearThe"

@@ -25,7 +25,7 @@ from __future__ import annotations
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import fill_digits, word_key
 
-__all__ = ["choose_form", "gap_support", "mixed_case"]
+__all__ = ["choose_form", "gap_support", "known_case", "mixed_case"]
 
 
 def choose_form(
@@ -116,5 +116,30 @@ def mixed_case(
     if not mixed or sum(mixed.values()) < share * total:
         return None
     best = max(mixed, key=mixed.__getitem__)
+    return best if len(best) == len(word) else None
+
+
+def known_case(
+    lexicon: dict[str, dict[str, int]], word: str, cased: str, min_count: int = 5
+) -> str | None:
+    """The lexicon's most frequent casing of ``word`` when ``cased`` is none of its forms.
+
+    For word pieces cased one by one into a form never written (``AID|s`` as
+    ``AIDs``). None when the lexicon writes the word as ``cased`` somewhere
+    or has fewer than ``min_count`` counts of it: two words run together
+    where a line break was stripped (``yearThe``) are rare in the lexicon,
+    and their capital is right.
+
+    >>> lex = {"aids": {"AIDS": 188, "aids": 51, "Aids": 26}, "yearthe": {"year-the": 3}}
+    >>> known_case(lex, "aids", "AIDs"), known_case(lex, "aids", "Aids")
+    ('AIDS', None)
+    >>> known_case(lex, "yearthe", "yearThe"), known_case({}, "x", "X")
+    (None, None)
+    """
+    fit = _fitting(lexicon, word, cased=False)
+    letters = {strip_seed(fill_digits(f, word)): n for f, n in fit.items()}
+    if sum(letters.values()) < min_count or cased in letters:
+        return None
+    best = max(letters, key=letters.__getitem__)
     return best if len(best) == len(word) else None
 

@@ -84,7 +84,7 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
-from unstrip.lexicon import choose_form, mixed_case
+from unstrip.lexicon import choose_form, known_case, mixed_case
 from unstrip.profiles import seed as strip_seed
 from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.questions import QuestionModel, mark_questions
@@ -189,7 +189,10 @@ class WindowPredictor:
     mixed_case = False
     """Whether lowercased input takes the lexicon's mixed case for a word the
     casing head wrote lowercase or capitalised (``mcdonald`` -> ``McDonald``,
-    ``ipod`` -> ``iPod``; :func:`unstrip.lexicon.mixed_case`)."""
+    ``ipod`` -> ``iPod``; :func:`unstrip.lexicon.mixed_case`), and the
+    lexicon's casing for a word whose pieces the head cased into a form the
+    lexicon never writes (``AID|s`` -> ``AIDS``, not ``AIDs``;
+    :func:`unstrip.lexicon.known_case`)."""
 
     acronyms = False
     """Whether an acronym that follows its expansion goes in brackets
@@ -435,8 +438,12 @@ class WindowPredictor:
                 here = "".join(kept[p.start : p.end])
                 if here.islower() or (here[:1].isupper() and here[1:].islower()):
                     form = mixed_case(self.lexicon, p.text)
-                    if form is not None:
-                        kept[p.start : p.end] = form
+                elif not here.isupper():
+                    form = known_case(self.lexicon, p.text, here)
+                else:
+                    form = None
+                if form is not None:
+                    kept[p.start : p.end] = form
         if self.sentence_starts == "all":
             _capitalise_sentences(text, ins, kept, plist)
         elif self.sentence_starts == "text" and plist and kept[plist[0].start].isalpha():
