@@ -311,9 +311,18 @@ def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
     assert m.predict(x, cased=False).kept == "Mcdonald said ipod Macdonald said nato"
     m.mixed_case = True
     # Mixed forms win where they are the lexicon's way (>= 80% of 3+ counts);
-    # MacDonald is only 53%, and NATO is all capitals, which the head decides.
-    assert m.predict(x, cased=False).kept == "McDonald said iPod Macdonald said nato"
+    # MacDonald is only 53% and Macdonald is written too, so the head's form
+    # stays. nato is never written lowercase: the lexicon's NATO.
+    assert m.predict(x, cased=False).kept == "McDonald said iPod Macdonald said NATO"
     assert m.predict(x, cased=True).kept == x
+
+
+def test_a_capital_at_a_sentence_start_survives_a_lowercase_lexicon(wp):
+    lex = {"gravely": {"gravely": 9}, "absa": {"Absa": 9}}
+    m = _Cased(wp, {"gravely": (1, 0.95), "absa": (2, 0.95)}, lexicon=lex)
+    m.mixed_case = True
+    # The head's Gravely may start a sentence; ABSA was never written so.
+    assert m.predict("gravely absa", cased=False).kept == "Gravely Absa"
 
 
 def test_a_form_the_lexicon_never_writes_takes_its_casing(wp):

@@ -190,9 +190,10 @@ class WindowPredictor:
     """Whether lowercased input takes the lexicon's mixed case for a word the
     casing head wrote lowercase or capitalised (``mcdonald`` -> ``McDonald``,
     ``ipod`` -> ``iPod``; :func:`unstrip.lexicon.mixed_case`), and the
-    lexicon's casing for a word whose pieces the head cased into a form the
-    lexicon never writes (``AID|s`` -> ``AIDS``, not ``AIDs``;
-    :func:`unstrip.lexicon.known_case`)."""
+    lexicon's casing for a word the head cased into a form the lexicon never
+    writes (``AID|s`` -> ``AIDS``, not ``AIDs``; ``Bmw`` -> ``BMW``; ``ABSA``
+    -> ``Absa``; :func:`unstrip.lexicon.known_case`), except a capital the
+    lexicon has not seen at a sentence start."""
 
     acronyms = False
     """Whether an acronym that follows its expansion goes in brackets
@@ -436,12 +437,12 @@ class WindowPredictor:
         if self.mixed_case:
             for p in plist:
                 here = "".join(kept[p.start : p.end])
-                if here.islower() or (here[:1].isupper() and here[1:].islower()):
-                    form = mixed_case(self.lexicon, p.text)
-                elif not here.isupper():
+                title = here[:1].isupper() and here[1:].islower()
+                form = mixed_case(self.lexicon, p.text) if here.islower() or title else None
+                if form is None:
                     form = known_case(self.lexicon, p.text, here)
-                else:
-                    form = None
+                    if form is not None and title and form.islower():
+                        form = None  # a sentence start the lexicon has not seen
                 if form is not None:
                     kept[p.start : p.end] = form
         if self.sentence_starts == "all":
