@@ -111,7 +111,8 @@ def detect_profile(text: str) -> str:
     ``well-known`` but no sentence punctuation): they are kept where they are
     and the rest is restored around them, as are the marks inside numbers
     (``20,000``, ``2.5``, ``$5``, ``50%``) and of initialisms (``u.s.``).
-    Anything else is taken as already punctuated (encoding damage is repaired before this is asked).
+    Anything else is taken as already punctuated (encoding damage is
+    repaired before this is asked).
 
     >>> [detect_profile(t) for t in ["", "Dont go", "dont go", "Don't go.", "42 7"]]
     ['empty', 'seed', 'lower', 'punctuated', 'seed']
@@ -205,7 +206,8 @@ class Restorer:
     def restore_stream(self, chunks: Iterable[str], profile: str = "auto") -> Iterator[str]:
         """Restore text that arrives in pieces, yielding the output in pieces.
 
-        The damage is judged from the first 64 KB. Stripped input is restored
+        The damage is judged from the first 64 KB, and the word pairs that
+        make a possessive (:meth:`_pairs`) are counted there. Stripped input is restored
         window by window; anything else has its encoding repaired line by
         line and passes through. Memory stays bounded by the window size.
 
