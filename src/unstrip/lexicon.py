@@ -25,7 +25,7 @@ from __future__ import annotations
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import fill_digits, word_key
 
-__all__ = ["choose_form", "gap_support", "known_case", "mixed_case"]
+__all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_case"]
 
 
 def choose_form(
@@ -87,32 +87,46 @@ def gap_support(
     return {k: round(v, 4) for k, v in sorted(support.items())}
 
 
+def letter_counts(lexicon: dict[str, dict[str, int]], word: str) -> dict[str, int]:
+    """How often the lexicon writes each casing of ``word``'s letters (marks dropped).
+
+    >>> letter_counts({"aids": {"AIDS": 188, "aids": 51, "Aid's": 2}}, "aids")
+    {'AIDS': 188, 'aids': 51, 'Aids': 2}
+    """
+    out: dict[str, int] = {}
+    for form, n in _fitting(lexicon, word, cased=False).items():
+        letters = strip_seed(fill_digits(form, word))
+        out[letters] = out.get(letters, 0) + n
+    return out
+
+
 def mixed_case(
-    lexicon: dict[str, dict[str, int]], word: str, share: float = 0.8, min_count: int = 3
+    lexicon: dict[str, dict[str, int]], word: str, share: float = 0.8, min_count: int = 3,
+    counts: dict[str, int] | None = None,
 ) -> str | None:
     """The mixed-case letters of ``word`` (``McDonald``, ``iPod``), if the lexicon writes it so.
 
     Mixed case is anything but all lowercase, a capital then lowercase, or
     all capitals. Returns the letters of the most frequent mixed form when
     such forms hold at least ``share`` of the word's ``min_count`` or more
-    counted forms, else None. Case is ignored in ``word``.
+    counted forms, else None. Case is ignored in ``word``. ``counts`` is
+    :func:`letter_counts` of the word, if the caller has it.
 
     >>> lex = {"mcdonald": {"McDonald": 14}, "ebay": {"eBay": 20, "EBay": 3, "Ebay": 2},
     ...        "macdonald": {"MacDonald": 10, "Macdonald": 9}}
     >>> [mixed_case(lex, w) for w in ["mcdonald", "Ebay", "macdonald", "other"]]
     ['McDonald', 'eBay', None, None]
     """
-    fit = _fitting(lexicon, word, cased=False)
-    total = sum(fit.values())
+    counts = letter_counts(lexicon, word) if counts is None else counts
+    total = sum(counts.values())
     if total < min_count:
         return None
     mixed: dict[str, int] = {}
-    for form, n in fit.items():
-        letters = strip_seed(fill_digits(form, word))
+    for letters, n in counts.items():
         rest = letters[1:]
         title = letters[:1].isupper() and (rest.islower() or not any(c.isalpha() for c in rest))
         if not (letters.islower() or letters.isupper() or title):
-            mixed[letters] = mixed.get(letters, 0) + n
+            mixed[letters] = n
     if not mixed or sum(mixed.values()) < share * total:
         return None
     best = max(mixed, key=mixed.__getitem__)
@@ -120,7 +134,8 @@ def mixed_case(
 
 
 def known_case(
-    lexicon: dict[str, dict[str, int]], word: str, cased: str, min_count: int = 5
+    lexicon: dict[str, dict[str, int]], word: str, cased: str, min_count: int = 5,
+    counts: dict[str, int] | None = None,
 ) -> str | None:
     """The lexicon's most frequent casing of ``word`` when ``cased`` is none of its forms.
 
@@ -128,7 +143,8 @@ def known_case(
     ``AIDs``). None when the lexicon writes the word as ``cased`` somewhere
     or has fewer than ``min_count`` counts of it: two words run together
     where a line break was stripped (``yearThe``) are rare in the lexicon,
-    and their capital is right.
+    and their capital is right. ``counts`` is :func:`letter_counts` of the
+    word, if the caller has it.
 
     >>> lex = {"aids": {"AIDS": 188, "aids": 51, "Aids": 26}, "yearthe": {"year-the": 3}}
     >>> known_case(lex, "aids", "AIDs"), known_case(lex, "aids", "Aids")
@@ -136,10 +152,8 @@ def known_case(
     >>> known_case(lex, "yearthe", "yearThe"), known_case({}, "x", "X")
     (None, None)
     """
-    fit = _fitting(lexicon, word, cased=False)
-    letters = {strip_seed(fill_digits(f, word)): n for f, n in fit.items()}
-    if sum(letters.values()) < min_count or cased in letters:
+    counts = letter_counts(lexicon, word) if counts is None else counts
+    if sum(counts.values()) < min_count or cased in counts:
         return None
-    best = max(letters, key=letters.__getitem__)
+    best = max(counts, key=counts.__getitem__)
     return best if len(best) == len(word) else None
-

@@ -84,7 +84,7 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
-from unstrip.lexicon import choose_form, known_case, mixed_case
+from unstrip.lexicon import choose_form, known_case, letter_counts, mixed_case
 from unstrip.profiles import seed as strip_seed
 from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.questions import QuestionModel, mark_questions
@@ -383,6 +383,24 @@ class WindowPredictor:
         return ((self.quote_boost if "q" in kinds else 1.0)
                 * (self.bracket_boost if "p" in kinds else 1.0))
 
+    def _letter_counts(self, word: str) -> dict[str, int]:
+        """:func:`unstrip.lexicon.letter_counts` of ``word``, kept for the next time it is asked.
+
+        The cache belongs to the lexicon it was filled from; another lexicon
+        starts a new one.
+        """
+        key = word.lower()
+        owner, cache = self.__dict__.get("_case_cache", (None, None))
+        if owner is not self.lexicon or cache is None:
+            cache = {}
+            self.__dict__["_case_cache"] = (self.lexicon, cache)
+        counts = cache.get(key)
+        if counts is None:
+            if len(cache) >= 100_000:
+                cache.clear()
+            counts = cache[key] = letter_counts(self.lexicon, key)
+        return counts
+
     def _recase(self, text: str, ins: list[str]) -> str:
         """Casing for lowercased input: lexicon forms, then sentence starts."""
         kept = list(text)
@@ -437,10 +455,12 @@ class WindowPredictor:
         if self.mixed_case:
             for p in plist:
                 here = "".join(kept[p.start : p.end])
+                counts = self._letter_counts(p.text)
                 title = here[:1].isupper() and here[1:].islower()
-                form = mixed_case(self.lexicon, p.text) if here.islower() or title else None
+                form = (mixed_case(self.lexicon, p.text, counts=counts)
+                        if here.islower() or title else None)
                 if form is None:
-                    form = known_case(self.lexicon, p.text, here)
+                    form = known_case(self.lexicon, p.text, here, counts=counts)
                     if form is not None and title and form.islower():
                         form = None  # a sentence start the lexicon has not seen
                 if form is not None:
