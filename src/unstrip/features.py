@@ -556,12 +556,12 @@ def inner_insertions(
         return out
     text = enc.text
     starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
-    keys = _word_keys(enc) if context is not None and cased else []
-    words_of = _words(enc) if keys and context.echo else []
-    if pairs is None:
+    words_of = _words(enc) if context is not None and cased else []
+    keys = [word_key(w) for w in words_of]
+    echo = bool(keys) and context.echo > 0
+    if echo and pairs is None:
         pairs = neighbour_pairs(words_of)
-    marks = "".join(network or ())
-    apostrophe = "’" if marks.count("’") > marks.count("'") else "'"
+    apostrophe = None  # the text's style, worked out when an echo first needs it
     i = 0
     n = len(starts)
     while i < n:
@@ -584,9 +584,14 @@ def inner_insertions(
             decided = bool(ranked) and ranked[0][1] >= context.sure
             # A name the text also writes bare (Islamic State) makes its s possessive.
             # Words the table does not know take the text's apostrophe (Center|'|s).
-            if w and words_of and possessive_echo(words_of[w - 1], word, pairs):
-                echo = possessive_form(ranked) or f"{word[:-1]}{apostrophe}s"
-                ranked, decided = [(echo, context.echo)], True
+            if echo and w and possessive_echo(words_of[w - 1], word, pairs):
+                form = possessive_form(ranked)
+                if form is None:
+                    if apostrophe is None:
+                        marks = "".join(network or ())
+                        apostrophe = "’" if marks.count("’") > marks.count("'") else "'"
+                    form = f"{word[:-1]}{apostrophe}s"
+                ranked, decided = [(form, context.echo)], True
             if ranked and not decided and network is not None:
                 agree = [fs for fs in ranked if _marks_at(fs[0], word, a, cuts) ==
                          {g: network[g] for g in cuts}]
@@ -607,17 +612,11 @@ def inner_insertions(
     return out
 
 
-def _word_keys(enc: Encoded) -> list[str]:
-    """The lexicon key of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
+def _words(enc: Encoded) -> list[str]:
+    """The stripped text of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
 
     Taken from the encoding's own word numbering, so that a recased text
     (``enc`` with other ``text``) keeps the words of the text it was made from.
-    """
-    return [word_key(w) for w in _words(enc)]
-
-
-def _words(enc: Encoded) -> list[str]:
-    """The stripped text of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
 
     >>> _words(WordPieces.load().encode("Islamic States fighters"))
     ['Islamic', 'States', 'fighters']
