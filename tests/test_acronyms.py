@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unstrip.acronyms import bracket_acronyms, spells
+from unstrip.acronyms import bracket_acronyms, initialism_periods, spells
 from unstrip.profiles import seed as strip_seed
 
 
@@ -85,3 +85,65 @@ def test_the_shipped_model_brackets_a_defined_acronym(restorer):
         assert "(INF)" not in restorer.restore(text)
     finally:
         model.acronyms = True
+
+
+def _with_inner_periods(text: str) -> list[str]:
+    """Insertions that put a period inside every word of letters (``pm`` -> ``p.m``)."""
+    ins = _empty(text)
+    for start, word in _word_starts(text):
+        if word.isalpha():
+            for g in range(start + 1, start + len(word)):
+                ins[g] = "."
+    return ins
+
+
+def _word_starts(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for word in text.split(" "):
+        out.append((pos, word))
+        pos += len(word) + 1
+    return out
+
+
+def test_initialisms_get_their_final_period():
+    text = "at 9 am in the US"
+    ins = _empty(text)
+    ins[6] = ins[16] = "."  # a.m, U.S: the other words have no inner period
+    got = initialism_periods(text, ins)
+    assert got == {7: ".", 17: "."}
+    ins[7] = ","
+    assert initialism_periods(text, ins)[7] == ".,"
+
+
+def test_words_without_every_inner_period_are_left_alone():
+    text = "the USA and NATO"
+    ins = _empty(text)
+    ins[5] = "."  # U.SA: not an initialism as written
+    assert initialism_periods(text, ins) == {}
+    ins[6] = ins[7] = "."  # U.S.A already ends with a period
+    assert initialism_periods(text, ins) == {}
+
+
+@given(st.lists(st.sampled_from("pm am US it a 3 DC NATO".split()), max_size=20).map(" ".join))
+def test_initialism_periods_only_add_periods(text):
+    ins = _with_inner_periods(text)
+    out = dict(enumerate(ins))
+    out.update(initialism_periods(text, ins))
+    for g, s in out.items():
+        assert s == ins[g] or s == "." + ins[g]
+        if s != ins[g]:
+            assert text[g - 1].isalpha() and not ins[g].startswith(".")
+
+
+def test_the_shipped_model_ends_an_initialism(restorer):
+    model = restorer.model
+    if not hasattr(model, "initialisms"):
+        pytest.skip("no learned model shipped")
+    text = "The meeting starts at 3 pm and ends at 5 pm on Friday"
+    assert model.initialisms, "config.json should leave the initialism rule on"
+    assert "3 p.m. and" in restorer.restore(text)
+    try:
+        model.initialisms = False
+        assert "3 p.m. and" not in restorer.restore(text)
+    finally:
+        model.initialisms = True

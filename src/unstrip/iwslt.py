@@ -54,7 +54,9 @@ anything else (quotes, brackets, ``'``)    O
 
 A paragraph break after a word ends a sentence even when no mark was written
 (a heading, a list item), so it counts as PERIOD, and ``,`` followed by a
-break is PERIOD too (the precedence rule).
+break is PERIOD too (the precedence rule). A period directly followed by
+``,`` or ``:`` closes an abbreviation (``the U.S., Japan``), not a sentence,
+and does not count: that insertion is COMMA.
 
 **Held-out evaluation.** :func:`split_blocks` cuts the token stream into
 contiguous blocks of near-equal size; dev2012 marks no talk boundaries (no
@@ -303,9 +305,11 @@ def label_for_insertion(insertion: str) -> str:
 
     >>> [label_for_insertion(s) for s in ["", ",", ".”", '?"', ",—", "”", "\\n\\n", ":"]]
     ['O', 'COMMA', 'PERIOD', 'QUESTION', 'COMMA', 'O', 'PERIOD', 'COMMA']
+    >>> label_for_insertion(".,")  # U.S., : the period is the abbreviation's
+    'COMMA'
     """
     best = "O"
-    for ch in insertion:
+    for ch in insertion.replace(".,", ",").replace(".:", ":"):
         label = MARK_LABELS.get(ch, "O")
         if _RANK[label] > _RANK[best]:
             best = label

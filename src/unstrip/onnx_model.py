@@ -70,7 +70,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unstrip.acronyms import bracket_acronyms
+from unstrip.acronyms import bracket_acronyms, initialism_periods
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
 from unstrip.decoding import mark_moves, pair_marks, transition_groups
 from unstrip.features import (
@@ -198,6 +198,9 @@ class WindowPredictor:
     acronyms = False
     """Whether an acronym that follows its expansion goes in brackets
     (:func:`unstrip.acronyms.bracket_acronyms`: ``Special Drawing Rights (SDRs)``)."""
+    initialisms = False
+    """Whether an initialism written with inner periods gets its final one
+    (:func:`unstrip.acronyms.initialism_periods`: ``3 p.m. on``)."""
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
@@ -330,6 +333,9 @@ class WindowPredictor:
         if self.acronyms:
             for g, s in bracket_acronyms(kept, ins).items():
                 ins[g], conf[g] = s, ACRONYM_CONFIDENCE
+        if self.initialisms:
+            for g, s in initialism_periods(kept, ins).items():
+                ins[g] = s
         return Prediction(ins, conf, kept, case_conf)
 
     def _pair(self, enc, after: tuple, before: tuple) -> tuple[tuple, tuple]:
@@ -579,6 +585,7 @@ class OnnxModel(WindowPredictor):
             model.quote_boost = float(decoding.get("quote_boost", 1.0))
             model.bracket_boost = float(decoding.get("bracket_boost", 1.0))
         model.acronyms = bool(decoding.get("acronyms", True))
+        model.initialisms = bool(decoding.get("initialisms", True))
         model.mixed_case = bool(decoding.get("mixed_case", True))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
