@@ -139,6 +139,7 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
                     "then": (1, 0.93), "it": (0, 0.99)},
                lexicon={"mcdonald": {"McDonald": 5}})
     x = "nato and mcdonald said iphone then it said it"
+    m.sentence_starts = "text"  # the head alone (the default also capitalises after periods)
     p = m.predict(x, cased=False)
     # iphone: mixed, but the lexicon has no form, so it stays; the last "it"
     # follows a sentence end but the head is sure of lower: the head wins.
@@ -159,6 +160,20 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
     m.sentence_starts = "none"
     assert m.predict("and so", cased=False).kept == "and so"
     assert m.predict(x, cased=True).kept == x  # cased input is never recased
+
+
+def test_a_sentence_end_capitalises_the_next_word_whatever_the_head_says(wp):
+    m = _Cased(wp, {"it": (0, 0.99), "us": (2, 0.99)},
+               lexicon={"us": {"U.S": 9, "us": 5}})
+    m.initialisms = True
+    assert m.sentence_starts == "all"
+    x = "it said it fell in the us it said"
+    p = m.predict(x, cased=False)
+    assert p.kept == "It said It fell in the US it said"
+    # U.S. ends with the initialism's period, which starts no sentence
+    assert p.insertions[x.index("us") + 1] == "." and p.insertions[x.index("us") + 2] == "."
+    m.sentence_starts = "text"
+    assert m.predict(x, cased=False).kept == "It said it fell in the US it said"
 
 
 def test_marks_inside_a_word_fit_the_case_the_head_chose(wp):
@@ -307,6 +322,7 @@ def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
              "nato": (0, 0.95), "said": (0, 0.99)}
     x = "mcdonald said ipod macdonald said nato"
     m = _Cased(wp, heads, lexicon=lex)
+    m.sentence_starts = "text"  # the toy network ends a sentence after every "said"
     m.mixed_case = False
     assert m.predict(x, cased=False).kept == "Mcdonald said ipod Macdonald said nato"
     m.mixed_case = True
@@ -331,9 +347,30 @@ def test_a_form_the_lexicon_never_writes_takes_its_casing(wp):
     heads = {"nas": (2, 0.95), "##da": (0, 0.95), "##q": (2, 0.95),
              "year": (0, 0.95), "##the": (1, 0.95), "said": (0, 0.99)}
     m = _Cased(wp, heads, lexicon=lex)
+    m.sentence_starts = "text"  # the toy network ends a sentence after every "said"
     x = "nasdaq said yearthe"
     m.mixed_case = False
     assert m.predict(x, cased=False).kept == "NASdaQ said yearThe"
     m.mixed_case = True
     # yearthe is known only 3 times (two words run together): it stays.
     assert m.predict(x, cased=False).kept == "NASDAQ said yearThe"
+
+
+_SPEECH = st.sampled_from(
+    "so we went to the us and it was great i think they said no but then again who "
+    "knows what happens at 9 am in washington dc well anyway".split())
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_SPEECH, min_size=1, max_size=40).map(" ".join))
+def test_the_shipped_model_writes_no_lowercase_word_after_a_sentence_end(restorer, x):
+    import re
+
+    if not getattr(restorer.model, "has_case_head", False):
+        pytest.skip("no learned model with a casing head shipped")
+    out = restorer.restore(x, profile="lower")
+    assert lower(out) == x
+    for m in re.finditer(r"(\S+)[.?!]\W* ([a-z])", out):
+        before = m.group(1)
+        assert re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", before), (out, m.group())

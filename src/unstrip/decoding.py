@@ -1,4 +1,5 @@
-"""Decoding rules that make a restoration consistent: balanced quotes and brackets.
+"""Decoding rules that make a restoration consistent: balanced quotes and brackets,
+capitals after sentence ends.
 
 Two tools. :func:`pair_marks` chooses, from the model's likeliest labels of
 each kind at every gap, the sequence under which every quote and bracket
@@ -18,13 +19,20 @@ removed, so the kept text is untouched.
 ['', '“', '', '.', '']
 >>> balance(["(", "", ")", "", "”"], [0.3, 1, 0.3, 1, 0.2])
 ['(', '', ')', '', '']
+
+For lowercased input the casing head and the punctuation heads decide apart,
+so a period can end a sentence whose next word stays lowercase (``the tests.
+and that``). :func:`sentence_capitals` settles it for the period.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-__all__ = ["balance", "UNSURE"]
+from unstrip.tokens import pieces
+
+__all__ = ["balance", "sentence_capitals", "UNSURE"]
 
 UNSURE = 0.6
 """Below this confidence an unmatched quote or bracket is dropped."""
@@ -75,6 +83,59 @@ def balance(
 
 def _open(stack: list[tuple[int, int, str]], opener: str) -> bool:
     return any(item[2] == opener for item in stack)
+
+
+_ENDS_SENTENCE = re.compile(r"[.?!…][\"”’')\]]*$")
+
+
+def sentence_capitals(kept: str, insertions: Sequence[str]) -> str:
+    """``kept`` with a capital on every word that follows a sentence end.
+
+    ``kept`` is a stripped text as cased so far and ``insertions[g]`` what
+    goes at its gap ``g``. A word starts a sentence where the insertion
+    before it ends with ``.``, ``?``, ``!`` or ``…`` (closing quotes and
+    brackets may follow), except the period of an initialism written with
+    inner periods (``the U.S. economy``).
+
+    Chosen on lowercased dev documents 301-500 and IWSLT blocks 1-9 against
+    dropping the period instead where the casing head was surer of the
+    lowercase: capitalising costs casing accuracy 0.9690 -> 0.9685 and
+    changes no IWSLT label; dropping periods below 0.5 confidence gains
+    marks micro-F1 0.8001 -> 0.8007 but loses 419 right IWSLT periods
+    (overall 59.3 -> 59.1).
+
+    >>> text = "it works. and so does this? yes in the U.S. economy"
+    >>> ins = [""] * (len(text) + 1)
+    >>> sentence_capitals(text, ins)
+    'it works. And so does this? Yes in the U.S. economy'
+    >>> ins[len("it works")] = "."     # a period the model inserted counts too
+    >>> sentence_capitals("it works and so", ins)
+    'it works And so'
+    """
+    out = list(kept)
+    words = list(pieces(kept))
+    for a, b in zip(words, words[1:], strict=False):
+        if not out[b.start].islower():
+            continue
+        between = insertions[a.end] + kept[a.end : b.start] + insertions[b.start]
+        if not _ENDS_SENTENCE.search(between.rstrip(" \n")):
+            continue
+        if between.strip() == "." and _initialism(kept, insertions, a):
+            continue
+        out[b.start] = out[b.start].upper()
+    return "".join(out)
+
+
+def _initialism(kept: str, insertions: Sequence[str], word) -> bool:
+    """Whether ``word`` (a :func:`unstrip.tokens.pieces` piece) ends an initialism:
+    letters with a period at every inner gap (``U.S``), or one letter right
+    after a period (the ``S`` of a kept ``U.S``)."""
+    if not word.text.isalpha():
+        return False
+    if len(word.text) > 1:
+        return all(insertions[g] == "." for g in range(word.start + 1, word.end))
+    lead = insertions[word.start] or kept[word.start - 1 : word.start]
+    return lead.endswith(".")
 
 
 # Pairing: choose quotes and brackets jointly over a text (Viterbi).
