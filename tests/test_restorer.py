@@ -129,7 +129,10 @@ def test_speech_style_initialisms_keep_their_periods(restorer):
 def test_restores_typical_damage(restorer):
     out = restorer.restore("Its a selfproclaimed win worth 20000 dollars")
     assert out.startswith("It's a self-proclaimed win worth 20,000 dollars")
-    assert restorer.restore("The groups leader said dont go").endswith("don't go.")
+    out = restorer.restore("The groups leader said dont go")
+    # the model may quote the words said (step 8,100 does): either ending is right
+    assert out.startswith("The group's leader said")
+    assert out.endswith(("don't go.", "don't go.\"", "don’t go.”"))
 
 
 def test_lowercase_input_gets_casing(restorer):
