@@ -374,3 +374,22 @@ def test_the_shipped_model_writes_no_lowercase_word_after_a_sentence_end(restore
     for m in re.finditer(r"(\S+)[.?!]\W* ([a-z])", out):
         before = m.group(1)
         assert re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", before), (out, m.group())
+
+
+def test_sentence_capitals_hold_across_windows(restorer):
+    """A period and the word after it are decided in one window, also where windows meet."""
+    import random
+    import re
+
+    if not getattr(restorer.model, "has_case_head", False):
+        pytest.skip("no learned model with a casing head shipped")
+    words = ("so we went to the us and it was great i think they said no but then again "
+             "who knows what happens at 9 am in washington dc well anyway").split()
+    rng = random.Random(3)
+    x = " ".join(rng.choice(words) for _ in range(5000))
+    assert len(x) > 2 * restorer.window
+    out = restorer.restore(x, profile="lower")
+    assert lower(out) == x
+    ends = [m for m in re.finditer(r"(\S+)[.?!]\W* ([a-z])", out)
+            if not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", m.group(1))]
+    assert not ends, [m.group() for m in ends[:5]]
