@@ -73,18 +73,24 @@ def test_only_brackets_are_inserted_and_they_pair(text):
     assert out.replace("(", "").replace(")", "") == text
 
 
-def test_the_shipped_model_brackets_a_defined_acronym(restorer):
+def _check_shipped_rule(restorer, flag: str, text: str, on: str, off: str) -> None:
+    """The shipped model's ``flag`` rule is on and writes ``on``; off, ``off`` is not written."""
     model = restorer.model
-    if not hasattr(model, "acronyms"):
+    if not hasattr(model, flag):
         pytest.skip("no learned model shipped")
-    text = "The Intermediate Nuclear Forces INF treaty was signed"
-    assert model.acronyms, "config.json should leave the acronym rule on"
-    assert "Forces (INF) treaty" in restorer.restore(text)
+    assert getattr(model, flag), f"config.json should leave the {flag} rule on"
+    assert on in restorer.restore(text)
     try:
-        model.acronyms = False
-        assert "(INF)" not in restorer.restore(text)
+        setattr(model, flag, False)
+        assert off not in restorer.restore(text)
     finally:
-        model.acronyms = True
+        setattr(model, flag, True)
+
+
+def test_the_shipped_model_brackets_a_defined_acronym(restorer):
+    _check_shipped_rule(restorer, "acronyms",
+                        "The Intermediate Nuclear Forces INF treaty was signed",
+                        on="Forces (INF) treaty", off="(INF)")
 
 
 def _with_inner_periods(text: str) -> list[str]:
@@ -136,14 +142,6 @@ def test_initialism_periods_only_add_periods(text):
 
 
 def test_the_shipped_model_ends_an_initialism(restorer):
-    model = restorer.model
-    if not hasattr(model, "initialisms"):
-        pytest.skip("no learned model shipped")
-    text = "The meeting starts at 3 pm and ends at 5 pm on Friday"
-    assert model.initialisms, "config.json should leave the initialism rule on"
-    assert "3 p.m. and" in restorer.restore(text)
-    try:
-        model.initialisms = False
-        assert "3 p.m. and" not in restorer.restore(text)
-    finally:
-        model.initialisms = True
+    _check_shipped_rule(restorer, "initialisms",
+                        "The meeting starts at 3 pm and ends at 5 pm on Friday",
+                        on="3 p.m. and", off="3 p.m. and")

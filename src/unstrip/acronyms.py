@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unstrip.tokens import pieces
+from unstrip.tokens import Piece, pieces
 
-__all__ = ["bracket_acronyms", "initialism_periods", "spells", "SMALL_WORDS"]
+__all__ = ["bracket_acronyms", "dotted", "initialism_periods", "spells", "SMALL_WORDS"]
 
 SMALL_WORDS = frozenset(
     "of and the for on in to at de du des la le et del von van".split()
@@ -126,11 +126,18 @@ def initialism_periods(text: str, insertions: Sequence[str]) -> dict[int, str]:
     """
     out: dict[int, str] = {}
     for w in pieces(text):
-        if len(w.text) < 2 or not w.text.isalpha():
-            continue
         after = insertions[w.end]
-        if after.startswith((".", "?", "!")):
-            continue
-        if all(insertions[g] == "." for g in range(w.start + 1, w.end)):
+        if not after.startswith((".", "?", "!")) and dotted(w, insertions):
             out[w.end] = "." + after
     return out
+
+
+def dotted(word: Piece, insertions: Sequence[str]) -> bool:
+    """Whether ``word`` is two or more letters with a period at every inner gap (``U.S``).
+
+    >>> text = "the US"
+    >>> [dotted(w, ["", "", "", "", "", "."]) for w in pieces(text)]
+    [False, True]
+    """
+    return len(word.text) > 1 and word.text.isalpha() and all(
+        insertions[g] == "." for g in range(word.start + 1, word.end))

@@ -30,7 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from unstrip.tokens import pieces
+from unstrip.acronyms import dotted
+from unstrip.tokens import Piece, pieces
 
 __all__ = ["balance", "sentence_capitals", "UNSURE"]
 
@@ -126,16 +127,14 @@ def sentence_capitals(kept: str, insertions: Sequence[str]) -> str:
     return "".join(out)
 
 
-def _initialism(kept: str, insertions: Sequence[str], word) -> bool:
-    """Whether ``word`` (a :func:`unstrip.tokens.pieces` piece) ends an initialism:
-    letters with a period at every inner gap (``U.S``), or one letter right
+def _initialism(kept: str, insertions: Sequence[str], word: Piece) -> bool:
+    """Whether ``word`` ends an initialism: letters with a period at every
+    inner gap (``U.S``, :func:`unstrip.acronyms.dotted`), or one letter right
     after a period (the ``S`` of a kept ``U.S``)."""
-    if not word.text.isalpha():
-        return False
     if len(word.text) > 1:
-        return all(insertions[g] == "." for g in range(word.start + 1, word.end))
+        return dotted(word, insertions)
     lead = insertions[word.start] or kept[word.start - 1 : word.start]
-    return lead.endswith(".")
+    return word.text.isalpha() and lead.endswith(".")
 
 
 # Pairing: choose quotes and brackets jointly over a text (Viterbi).
