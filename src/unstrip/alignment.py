@@ -66,7 +66,8 @@ def _fold_lines(clean_char: str, damaged_char: str) -> bool:
     return clean_char == damaged_char or (damaged_char == " " and clean_char.isspace())
 
 
-_FOLDS = {"seed": None, "lower": _fold_case, "newlines": _fold_lines}
+_FOLDS = {"seed": None, "lower": _fold_case, "newlines": _fold_lines, "punct": None,
+          "word": None, "punct-lower": _fold_case, "word-lower": _fold_case}
 
 
 def matches(clean_char: str, damaged_char: str, profile: str = "seed") -> bool:

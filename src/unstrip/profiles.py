@@ -22,6 +22,22 @@ line break into one space:
 >>> newlines("One.\\n\\nTwo.  Three\\r\\n four")
 'One. Two.  Three four'
 
+``punct`` deletes ASCII punctuation only (``str.translate`` with
+``string.punctuation``): line breaks, curly quotes, dashes and non-ASCII
+letters stay. ``word`` deletes every character that is neither a word
+character (Unicode letter, digit, ``_``) nor whitespace:
+
+>>> punct("It’s 'naïve' -- isn't it?\\n\\nYes.")
+'It’s naïve  isnt it\\n\\nYes'
+>>> word("It’s “naïve” — isn't_it?\\n\\nYes.")
+'Its naïve  isnt_it\\n\\nYes'
+
+``punct-lower`` and ``word-lower`` lowercase after that, as speech
+recognisers that keep accents write:
+
+>>> word_lower("Zürich’s mayor, Corine Mauch.")
+'zürichs mayor corine mauch'
+
 ``mojibake`` reads UTF-8 bytes as Windows-1252 and drops the bytes that code
 page does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D):
 
@@ -32,19 +48,27 @@ page does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D):
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 
 __all__ = [
+    "LOWERED_PROFILES",
     "PROFILES",
     "STRIP_PROFILES",
     "damage",
     "lower",
     "mojibake",
     "newlines",
+    "punct",
+    "punct_lower",
     "seed",
+    "word",
+    "word_lower",
 ]
 
 _NOT_KEPT = re.compile(r"[^A-Za-z0-9 ]")
+_NOT_WORD = re.compile(r"[^\w\s]")
+_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _BREAKING_SPACE = re.compile(r"\s*[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]\s*")
 
 
@@ -77,6 +101,45 @@ def newlines(text: str) -> str:
     return _BREAKING_SPACE.sub(" ", text)
 
 
+def punct(text: str) -> str:
+    """Delete the ASCII punctuation characters (``string.punctuation``), nothing else.
+
+    >>> punct("“Don't” — 20,000\\tcafés_")
+    '“Dont” — 20000\\tcafés'
+    """
+    return text.translate(_ASCII_PUNCTUATION)
+
+
+def word(text: str) -> str:
+    """Delete every character that is neither a word character nor whitespace.
+
+    Unicode letters and digits, ``_`` and all whitespace (tabs, line breaks)
+    stay; punctuation of any script, symbols and emoji go.
+
+    >>> word("“Don't” — 20,000\\tcafés_ 🙂 東京。")
+    'Dont  20000\\tcafés_  東京'
+    """
+    return _NOT_WORD.sub("", text)
+
+
+def punct_lower(text: str) -> str:
+    """``punct``, then lowercase.
+
+    >>> punct_lower("Zürich, “Bahnhof”.")
+    'zürich “bahnhof”'
+    """
+    return punct(text).lower()
+
+
+def word_lower(text: str) -> str:
+    """``word``, then lowercase.
+
+    >>> word_lower("Zürich, “Bahnhof”.")
+    'zürich bahnhof'
+    """
+    return word(text).lower()
+
+
 def mojibake(text: str) -> str:
     """Encode as UTF-8, decode as Windows-1252, dropping undefined bytes.
 
@@ -90,13 +153,20 @@ PROFILES: dict[str, Callable[[str], str]] = {
     "seed": seed,
     "lower": lower,
     "newlines": newlines,
+    "punct": punct,
+    "word": word,
+    "punct-lower": punct_lower,
+    "word-lower": word_lower,
     "mojibake": mojibake,
 }
 """Every damage profile by name."""
 
-STRIP_PROFILES = ("seed", "lower", "newlines")
+STRIP_PROFILES = ("seed", "lower", "newlines", "punct", "word", "punct-lower", "word-lower")
 """Profiles that only delete characters (or fold case / whitespace), so a
 restorer can undo them by insertion alone."""
+
+LOWERED_PROFILES = ("lower", "punct-lower", "word-lower")
+"""Strip profiles that also lowercase: restoring them restores casing too."""
 
 
 def damage(text: str, profile: str) -> str:
@@ -104,10 +174,10 @@ def damage(text: str, profile: str) -> str:
 
     >>> damage("Hello, world!", "seed")
     'Hello world'
-    >>> damage("x", "bogus")
+    >>> damage("x", "bogus")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown profile 'bogus'; choose one of: seed, lower, newlines, mojibake
+    ValueError: unknown profile 'bogus'; choose one of: seed, lower, newlines, punct, ..., mojibake
     """
     try:
         fn = PROFILES[profile]

@@ -57,12 +57,14 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from unstrip.alignment import AlignmentError, align
-from unstrip.profiles import PROFILES, STRIP_PROFILES
+from unstrip.decoding import value_marks
+from unstrip.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES
 
 __all__ = [
     "MARKS",
     "Score",
     "classify",
+    "number_values",
     "score_corpus",
     "score_document",
 ]
@@ -302,7 +304,7 @@ class Score:
     @property
     def has_casing(self) -> bool:
         """Whether casing is measured (the ``lower`` profile)."""
-        return self.profile == "lower" or self.words > 0
+        return self.profile in LOWERED_PROFILES or self.words > 0
 
     @property
     def casing_accuracy(self) -> float:
@@ -507,7 +509,7 @@ def score_document(gold: str, pred: str, profile: str = "seed") -> Score:
     score.char_edits = Levenshtein.distance(pred, gold)
     score.gold_chars = len(gold)
 
-    if profile == "lower":
+    if profile in LOWERED_PROFILES:
         g_words = [w for w in g_align.kept.split(" ") if w]
         p_words = [w for w in p_kept.split(" ") if w]
         score.words = len(g_words)
@@ -542,3 +544,76 @@ def score_corpus(pairs: Iterable[tuple[str, str]], profile: str = "seed") -> Sco
     for gold, pred in pairs:
         total.update(score_document(gold, pred, profile))
     return total
+
+
+# Number value precision ------------------------------------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _number_forms(insertions: list[str], damaged: str) -> list[tuple[str, bool]]:
+    """Per digit run of ``damaged``: how the insertions write it, and whether with a value mark.
+
+    The written form is the currency signs of the gap before the run, the
+    digits with every insertion between them, and the ``%`` of the gap
+    after it (:func:`unstrip.decoding.value_marks`); it has a value mark
+    when any of those changes what the digits say.
+    """
+    out = []
+    for m in _DIGITS.finditer(damaged):
+        a, b = m.span()
+        lead = value_marks(damaged, a, insertions[a])
+        tail = value_marks(damaged, b, insertions[b])
+        marked = bool(lead or tail)
+        body = [damaged[a]]
+        for g in range(a + 1, b):
+            marked = marked or bool(value_marks(damaged, g, insertions[g]))
+            body += [insertions[g], damaged[g]]
+        out.append((lead + "".join(body) + tail, marked))
+    return out
+
+
+def number_values(pairs: Iterable[tuple[str, str]], profile: str = "seed") -> dict:
+    """*Number value precision* and recall of ``(gold, pred)`` restorations.
+
+    A number is a run of ASCII digits in the damaged text; it is *written
+    with a value mark* when a mark that changes its value goes inside it
+    (a decimal point, ``:``, ``-``, ``/``), before it (a currency sign) or
+    after it (``%``); a grouping comma does not count. Precision: of the
+    numbers the restoration writes with a value mark, the share written
+    exactly as in the gold (same marks between the digits, same currency
+    sign and ``%``). Recall: of the gold numbers written with one, the
+    share the restoration writes exactly so. A restoration that changes
+    kept text is scored as if it had inserted nothing.
+
+    >>> gold = "Pay $1,200 a year, up 12.5% by 4:00pm."
+    >>> s = number_values([(gold, "Pay $12.00 a year, up 12.5% by 4.00pm.")])
+    >>> s["pred_marked"], s["gold_marked"], s["right"], s["precision"], s["recall"]
+    (3, 3, 1, 0.3333, 0.3333)
+    >>> number_values([(gold, "Pay 1,200 a year, up 12.5% by 400pm.")])["precision"]
+    1.0
+    """
+    _check_profile(profile)
+    strip = PROFILES[profile]
+    counts = Counter()
+    for gold, pred in pairs:
+        damaged = strip(gold)
+        g_forms = _number_forms(align(gold, damaged, profile).insertions, damaged)
+        if strip(pred) == damaged:
+            p_ins = align(pred, damaged, profile).insertions
+        else:
+            p_ins = [""] * (len(damaged) + 1)
+        p_forms = _number_forms(p_ins, damaged)
+        counts["numbers"] += len(g_forms)
+        for (g, g_marked), (p, p_marked) in zip(g_forms, p_forms, strict=True):
+            counts["gold_marked"] += g_marked
+            counts["pred_marked"] += p_marked
+            counts["right"] += p_marked and g == p
+    return {
+        "numbers": counts["numbers"],
+        "gold_marked": counts["gold_marked"],
+        "pred_marked": counts["pred_marked"],
+        "right": counts["right"],
+        "precision": round(_ratio(counts["right"], counts["pred_marked"]), 4),
+        "recall": round(_ratio(counts["right"], counts["gold_marked"]), 4),
+    }
