@@ -286,7 +286,7 @@ def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, t
     # A seed-only run trains without a casing head; make its checkpoint look as
     # old runs wrote them (no n_case), then resume, export and restore with it.
     run = tmp_path / "run"
-    args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY]
+    args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY, "--profile", "seed"]
     assert train.main([*args, "--max-steps", "2"]) == 0
     ckpt = train.latest_checkpoint(run)
     ck = torch.load(ckpt, weights_only=False)

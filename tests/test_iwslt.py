@@ -336,24 +336,3 @@ def test_real_restorer_on_first_3000_tokens(dev2012, restorer):
     assert 0.0 <= result.overall.f1 <= 1.0
     assert result.overall.support > 100
     assert evaluate(dev2012, restorer, limit=500, start=1000).tokens == 500
-
-
-def test_fine_tuning_texts_leave_the_held_out_block_out(tmp_path):
-    pytest.importorskip("torch", reason="the training module needs the train extra")
-    from unstrip.profiles import seed
-    from unstrip.train import iwslt_texts
-
-    rng = random.Random(3)
-    words = ["so", "we", "here", "it", "what", "today"]
-    labels = ["O", "O", "COMMA", "PERIOD", "QUESTION"]
-    pairs = [(rng.choice(words), rng.choice(labels)) for _ in range(400)] + [("end", "PERIOD")]
-    p = write(tmp_path, "".join(f"{t}\t{lab}\n" for t, lab in pairs))
-    kept, held = holdout(pairs, -1)
-    texts = iwslt_texts(p, -1, chunk_tokens=50)
-    assert len(texts) > 3
-    assert max(len(t.split()) for t in texts) < 100
-    # Together the texts are the kept blocks exactly, and none of the held-out block.
-    assert lower(seed(" ".join(texts))) == build_input([t for t, _ in kept]).text
-    assert " ".join(texts) == render_gold(kept)
-    assert len(held) > 0 and sum(len(t.split()) for t in texts) < len(build_input(
-        [t for t, _ in pairs]).text.split())

@@ -37,6 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from unstrip.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.helpformat import HelpFormatter
 from unstrip.profiles import PROFILES
 from unstrip.restorer import Restorer
 from unstrip.scoring import Score, score_document
@@ -150,14 +151,15 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="unstrip calibrate", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="unstrip calibrate", description=__doc__.split("\n\n")[0],
+                                 formatter_class=HelpFormatter)
     ap.add_argument("model_dir", type=Path, help="an exported model directory")
     ap.add_argument("--profiles", default="seed,lower", help="seed, lower or seed,lower")
     ap.add_argument("--words", type=int, default=40_000, help="calibration text size, in words")
     ap.add_argument("--span", type=float, default=2.0, help="largest shift tried, +/-")
     ap.add_argument("--steps", type=int, default=8, help="grid intervals over [-span, span]")
     ap.add_argument("--write", action="store_true", help="store the shifts in config.json")
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
 
     from unstrip.onnx_model import OnnxModel

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from unstrip.features import DEFAULT_VOCAB, WordPieces, model_inputs
+from unstrip.helpformat import HelpFormatter
 from unstrip.train import latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]
@@ -143,11 +144,12 @@ def export(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="unstrip export",
-                                 description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="unstrip export", description=__doc__.split("\n\n")[0],
+                                 formatter_class=HelpFormatter)
     ap.add_argument("run_dir", type=Path, help="training run directory (unstrip.train --out)")
     ap.add_argument("--out", type=Path, required=True, help="model directory to write")
-    ap.add_argument("--checkpoint", type=Path, default=None, help="default: the latest")
+    ap.add_argument("--checkpoint", type=Path, default=None, help="checkpoint file to export "
+                    "(default: the run's latest)")
     ap.add_argument("--int8", action="store_true", help="also write an int8-quantised model "
                     "and make it the default")
     args = ap.parse_args(argv)

@@ -43,6 +43,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from unstrip.corpus import iter_documents
+from unstrip.evalsets import FAMILIES
 from unstrip.features import (
     CASE_CLASSES,
     DEFAULT_VOCAB,
@@ -67,6 +69,7 @@ from unstrip.features import (
     remap,
     save_label_sets,
 )
+from unstrip.helpformat import HelpFormatter
 from unstrip.nn import Config, UnstripNet, base_config, load_base_weights
 from unstrip.onnx_model import WindowPredictor
 
@@ -116,36 +119,134 @@ class TorchModel(WindowPredictor):
 
 
 def read_corpora(paths: list[str], max_train: int | None, max_dev: int | None):
-    """Clean texts of the train and dev splits (dev in a fixed order mixing the sources)."""
+    """Train documents and dev texts (dev in a fixed order mixing the sources)."""
     train, dev = [], []
     for d in iter_documents(paths):
         if split_of(d.id, d.split) == "dev":
             dev.append(d)
         elif max_train is None or len(train) < max_train:
-            train.append(d.text)
+            train.append(d)
     dev.sort(key=lambda d: hashlib.sha1(d.id.encode("utf-8")).hexdigest())
     if max_dev is not None:
         dev = dev[:max_dev]
     return train, [d.text for d in dev]
 
 
-def iwslt_texts(path: str | Path, block: int = -1, chunk_tokens: int = 300) -> list[str]:
-    """Fine-tuning texts from an IWSLT file: every block but the held-out ``block``.
+#: Named groups of sources a mix may weigh together (the news family of the evaluation sets).
+MIX_GROUPS: dict[str, tuple[str, ...]] = {"news": FAMILIES["news"]}
+#: The mix a run gets without ``--mix``: the shares of words each source (or group) makes up.
+DEFAULT_MIX = "news=0.35,ted=0.35,scotus=0.15,speeches=0.1,moby=0.05"
 
-    The kept blocks (:func:`unstrip.iwslt.holdout`) are cut after sentence
-    ends into texts of about ``chunk_tokens`` tokens and written with their
-    marks (:func:`unstrip.iwslt.render_gold`). Only their punctuation is
-    gold: the files are lowercased, so they teach no casing.
+
+def parse_mix(value: str) -> dict[str, float]:
+    """The ``--mix`` shares, ``name=weight`` pairs (commas or lines), normalised to sum to 1.
+
+    ``value`` may also name a file holding such pairs (``#`` starts a comment).
+    A name is a corpus ``source`` (``ted``) or a group of sources (``news``:
+    bbc, reuters, reuters87, newsarticles); ``all`` reads every document once,
+    in the proportions the corpora have.
+
+    >>> parse_mix("news=2, ted=1,moby=1")
+    {'news': 0.5, 'ted': 0.25, 'moby': 0.25}
+    >>> parse_mix("all")
+    {}
     """
-    from unstrip.iwslt import holdout, read_tsv, render_gold
+    if value.strip() == "all":
+        return {}
+    path = Path(value)
+    if "=" not in value and path.is_file():
+        value = "\n".join(line.split("#", 1)[0] for line in path.read_text("utf-8").splitlines())
+    shares: dict[str, float] = {}
+    for item in re.split(r"[,\n]", value):
+        if not item.strip():
+            continue
+        name, sep, weight = item.partition("=")
+        name = name.strip()
+        try:
+            w = float(weight)
+        except ValueError:
+            w = -1.0
+        if not sep or not name or not w > 0 or name in shares:
+            raise argparse.ArgumentTypeError(
+                f"bad mix entry {item.strip()!r} in {value!r}: write name=weight with a "
+                "positive weight, each name once (e.g. news=0.4,ted=0.3)"
+            )
+        shares[name] = w
+    if not shares:
+        raise argparse.ArgumentTypeError(f"empty mix {value!r}")
+    total = sum(shares.values())
+    return {k: round(v / total, 6) for k, v in shares.items()}
 
-    kept, _ = holdout(read_tsv(path), block)
-    texts, start = [], 0
-    for i, (_, label) in enumerate(kept, 1):
-        if (i - start >= chunk_tokens and label in ("PERIOD", "QUESTION")) or i == len(kept):
-            texts.append(render_gold(kept[start:i]))
-            start = i
-    return texts
+
+def default_mix(sources: set[str | None]) -> dict[str, float]:
+    """:data:`DEFAULT_MIX` less the entries no document has (every document, where none has).
+
+    >>> default_mix({"ted", "bbc", "moby"})
+    {'news': 0.466667, 'ted': 0.466667, 'moby': 0.066667}
+    >>> default_mix({None})
+    {}
+    """
+    mix = parse_mix(DEFAULT_MIX)
+    present = {name: w for name, w in mix.items()
+               if name in sources or set(MIX_GROUPS.get(name, ())) & sources}
+    total = sum(present.values())
+    return {k: round(v / total, 6) for k, v in present.items()} if present else {}
+
+
+def mix_documents(docs: list, mix: dict[str, float], words: int | None, seed: int = 0):
+    """Choose the training documents so each mix entry makes up its share of ``words``.
+
+    Returns ``(texts, groups, report)``: the chosen texts, the mix entry of
+    each, and per entry the words available, wanted and taken. An entry with
+    less text than its share is repeated (whole passes in a seeded order, then
+    part of one more); one with more takes documents in a seeded order until
+    its share is reached. ``words`` defaults to all words of the entries
+    named. An empty mix takes every document once, grouped by source.
+
+    >>> from unstrip.corpus import Document
+    >>> docs = [Document(f"n{i}", "a b c d", source="bbc") for i in range(4)]
+    >>> docs += [Document("t0", "x y", source="ted")]
+    >>> texts, groups, rep = mix_documents(docs, {"news": 0.5, "ted": 0.5}, 8)
+    >>> groups.count("news"), groups.count("ted"), rep["ted"]
+    (1, 2, {'available': 2, 'wanted': 4, 'taken': 4})
+    """
+    def group_of(source: str | None) -> str:
+        for name, sources in MIX_GROUPS.items():
+            if name in mix and source in sources:
+                return name
+        return source or "(no source)"
+
+    by_group: dict[str, list] = {}
+    for d in docs:
+        by_group.setdefault(group_of(d.source), []).append(d)
+    if not mix:
+        groups = [group_of(d.source) for d in docs]
+        report = {g: {"available": n, "wanted": n, "taken": n} for g, n in
+                  ((g, sum(len(d.text.split()) for d in ds)) for g, ds in by_group.items())}
+        return [d.text for d in docs], groups, report
+    missing = [g for g in mix if g not in by_group]
+    if missing:
+        known = sorted(set(by_group) | set(MIX_GROUPS))
+        raise SystemExit(f"--mix names {', '.join(missing)}, which no training document has "
+                         f"(sources and groups here: {', '.join(known)})")
+    count = {g: [len(d.text.split()) for d in by_group[g]] for g in mix}
+    available = {g: sum(c) for g, c in count.items()}
+    total = sum(available.values()) if words is None else words
+    texts, groups, report = [], [], {}
+    rng = random.Random(seed)
+    for g, share in mix.items():
+        wanted, taken = round(share * total), 0
+        order = list(range(len(by_group[g])))
+        while taken < wanted and available[g] > 0:
+            rng.shuffle(order)
+            for i in order:
+                if taken >= wanted:
+                    break
+                texts.append(by_group[g][i].text)
+                groups.append(g)
+                taken += count[g][i]
+        report[g] = {"available": available[g], "wanted": wanted, "taken": taken}
+    return texts, groups, report
 
 
 def parse_profiles(value: str) -> list[str]:
@@ -184,17 +285,20 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
         h.update(b"|split_s")
     if case:
         h.update(b"|case")
-    if getattr(args, "iwslt", None):
-        st = Path(args.iwslt).stat()
-        h.update(f"|iwslt {Path(args.iwslt).resolve()}|{st.st_size}|{args.iwslt_block}|"
-                 f"{args.iwslt_repeat}".encode())
+    if getattr(args, "mix", {}):
+        h.update(f"|mix {json.dumps(args.mix, sort_keys=True)}|{args.mix_words}|"
+                 f"{args.seed}".encode())
     return h.hexdigest()[:12]
 
 
-def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: bool = False):
+def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: bool = False,
+                 groups: list[str] | None = None):
     """Encode, label and window the training texts once; reuse the cache after that.
 
     ``case``: also pack the casing head's labels (``data["case"]``).
+    ``groups``: the mix entry of each text; each window then records its
+    entry (``data["group"]``, an index into ``data["group_names"]``) so the
+    run can count the word pieces it saw per source.
     """
     cache = out / f"cache-{_cache_key(args, args.corpus, case)}.npz"
     labels_file = out / "labels.json"
@@ -221,18 +325,17 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
                   c if case else None)
         for (ids, shapes), (a, b), c in zip(it.inputs, it.labels, it.case, strict=True)
     ]
-    if getattr(args, "iwslt", None):
-        # Lowercased speech: lower-profile examples whose casing is unknown.
-        talks = label_documents(iwslt_texts(args.iwslt, args.iwslt_block), wp, ["lower"])
-        extra = [
-            DocArrays(ids, shapes, remap(a, talks.strings, after),
-                      remap(b, talks.strings, before),
-                      np.full(len(ids), IGNORE, np.int16) if case else None)
-            for (ids, shapes), (a, b) in zip(talks.inputs, talks.labels, strict=True)
-        ]
-        docs += extra * args.iwslt_repeat
-        print(f"IWSLT: {len(extra)} texts x {args.iwslt_repeat}", file=sys.stderr)
     data = pack_windows(docs, args.window, wp.cls_id, wp.sep_id, wp.pad_id)
+    if groups is not None:
+        # One example per profile per text, in profile order (empty encodings
+        # are skipped, so this holds only when none was empty: checked).
+        names = sorted(set(groups))
+        per_doc = [names.index(g) for g in groups for _ in args.profiles]
+        if len(per_doc) == len(docs):
+            body = args.window - 2
+            data["group"] = np.repeat(np.asarray(per_doc, np.int16),
+                                      [(len(d.ids) + body - 1) // body for d in docs])
+            data["group_names"] = np.asarray(names)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez(tmp, **data)
     tmp.replace(cache)
@@ -374,15 +477,19 @@ def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="unstrip train", description=__doc__.split("\n\n")[0]
+        prog="unstrip train", description=__doc__.split("\n\n")[0].split(": ")[0] + ".\n\n"
+        "Damages every document with each profile, fine-tunes the network on "
+        "restoring it, checkpoints to --out and resumes from there. Training "
+        "never reads IWSLT dev2012 (a development set) or ../shared/seeds.",
+        formatter_class=HelpFormatter,
     )
     ap.add_argument("corpus", nargs="+", help="JSONL(.gz) or .txt files of clean text")
     ap.add_argument("--out", required=True, type=Path, help="run directory (resumed if present)")
-    ap.add_argument("--max-steps", type=int, default=20000)
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--max-steps", type=int, default=20000, help="optimizer steps in all")
+    ap.add_argument("--batch-size", type=int, default=32, help="windows per step")
     ap.add_argument("--lr", type=float, default=1e-4, help="peak learning rate")
     ap.add_argument("--warmup", type=float, default=0.05, help="warmup, fraction of max steps")
-    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay")
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     ap.add_argument("--bf16", choices=("auto", "on", "off"), default="auto",
@@ -390,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "arithmetic (AVX-512 BF16, AMX), where it is about 1.5x faster")
     ap.add_argument("--window", type=int, default=256, help="word pieces per window, with "
                     "[CLS] and [SEP]")
-    ap.add_argument("--profiles", "--profile", dest="profiles", default=["seed"],
+    ap.add_argument("--profiles", "--profile", dest="profiles", default="seed,lower",
                     type=parse_profiles, metavar="P[,P]",
                     help="damage to learn to undo, comma-separated: seed, lower or "
                     "seed,lower (one example per profile per document)")
@@ -407,20 +514,25 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--layers", type=int, default=6, help="with --scratch")
     ap.add_argument("--hidden", type=int, default=384, help="with --scratch")
     ap.add_argument("--heads", type=int, default=12, help="with --scratch")
-    ap.add_argument("--eval-every", type=int, default=500)
-    ap.add_argument("--save-every", type=int, default=500)
+    ap.add_argument("--eval-every", type=int, default=500,
+                    help="score dev documents every N steps")
+    ap.add_argument("--save-every", type=int, default=500, help="checkpoint every N steps")
     ap.add_argument("--keep", type=int, default=2, help="checkpoints to keep")
     ap.add_argument("--dev-docs", type=int, default=16, help="dev documents scored per eval")
     ap.add_argument("--max-train-docs", type=int, default=None, help="for smoke runs")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--iwslt", default=None, metavar="FILE.tsv",
-                    help="also fine-tune on an IWSLT file (lower profile, no casing labels), "
-                    "all but the held-out --iwslt-block")
-    ap.add_argument("--iwslt-block", type=int, default=-1,
-                    help="the block of ten left out for scoring (default: the last)")
-    ap.add_argument("--iwslt-repeat", type=int, default=3,
-                    help="how many times the IWSLT texts are repeated in the training set")
-    ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB)
+    ap.add_argument("--seed", type=int, default=0, help="random seed (data order, mix sampling)")
+    ap.add_argument("--mix", type=parse_mix, default=None, metavar="NAME=W,...|FILE|all",
+                    help="shares of the training words per source or group (news = bbc, "
+                    "reuters, reuters87, newsarticles), e.g. news=0.4,ted=0.3,scotus=0.15, or "
+                    "a file of such pairs, or 'all' for every document once; default: "
+                    f"{DEFAULT_MIX}, over the sources the corpora have (all, where none)")
+    ap.add_argument("--mix-words", type=int, default=None, metavar="N",
+                    help="words of training text the mix is made of (scarce sources repeat, "
+                    "plentiful ones are sampled); default: all words of the sources named")
+    ap.add_argument("--max-minutes", type=float, default=None, metavar="M",
+                    help="stop after M minutes of training, saving a checkpoint (resume by "
+                    "running the same command again)")
+    ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB, help="WordPiece vocabulary")
     ap.add_argument("--split-s", action=argparse.BooleanOptionalAction, default=True,
                     help="cut a word's final s into its own piece (group|'|s) so the "
                     "network sees possessive apostrophes (a resumed run keeps its setting)")
@@ -447,7 +559,16 @@ def main(argv: list[str] | None = None) -> int:
         args.split_s = bool(started.get("split_s", False))
         init_name = started.get("init", init_name)
     wp = WordPieces.load(args.vocab, split_s=args.split_s)
-    train_texts, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
+    train_docs, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
+    if args.mix is None:
+        args.mix = default_mix({d.source for d in train_docs})
+    train_texts, groups, mix_report = mix_documents(train_docs, args.mix, args.mix_words,
+                                                    args.seed)
+    del train_docs
+    print("training words per source (available / in the data set):", file=sys.stderr)
+    for g, r in mix_report.items():
+        print(f"  {g:14s} {r['available']:>11,} / {r['taken']:>11,}"
+              f" ({r['taken'] / max(1, r['available']):.2f}x)", file=sys.stderr)
     if ckpt is not None:
         # The checkpoint decides the network, casing head or not.
         net, ck = load_checkpoint(ckpt, device)
@@ -465,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             if not (out / "labels.json").exists():
                 # The exported heads only make sense with the export's inventories.
                 (out / "labels.json").write_bytes((args.init_from / "labels.json").read_bytes())
-    data, after_set, before_set = prepare_data(args, out, wp, train_texts, use_case)
+    data, after_set, before_set = prepare_data(args, out, wp, train_texts, use_case, groups)
+    del train_texts
     n_rows = len(data["ids"])
     if n_rows == 0:
         raise SystemExit("no training text: every document went to dev or was empty")
@@ -493,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         net = net.to(device)
         ck, step = None, 0
     run_info = {
+        "mix": args.mix, "mix_words": args.mix_words,
         "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
         "profile": ",".join(args.profiles), "profiles": args.profiles,
         "init": init_name, "vocab": "vocab.txt", "split_s": args.split_s,
@@ -512,8 +635,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bf16 autocast on {device}", file=sys.stderr)
     # The whole (pre-tokenised) data set is a few hundred MB at most: keep it
     # on the device and index batches there, so loading never starves a GPU.
-    tensors = {k: torch.from_numpy(v.astype(np.int64)).to(device) for k, v in data.items()}
+    tensors = {k: torch.from_numpy(v.astype(np.int64)).to(device) for k, v in data.items()
+               if k not in ("group", "group_names")}
     lengths = data["lengths"]
+    row_group = data.get("group")
+    group_names = [str(n) for n in data.get("group_names", [])]
+    seen = np.zeros(len(group_names), np.int64)
     per_epoch = max(1, n_rows // args.batch_size)
     log = (out / "log.jsonl").open("a", encoding="utf-8")
     bar = tqdm(total=args.max_steps, initial=step, desc="training", unit="step",
@@ -523,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     dev_f1 = None
     net.train()
+    deadline = None if args.max_minutes is None else t0 + 60 * args.max_minutes
     while step < args.max_steps:
         epoch, k = divmod(step, per_epoch)
         order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
@@ -545,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
         opt.step()
         step += 1
         tokens += int(lengths[sel].sum())
+        if row_group is not None:
+            np.add.at(seen, row_group[sel], lengths[sel] - 2)
         value = loss.item()
         ema = value if ema is None else 0.98 * ema + 0.02 * value
         rate = tokens / max(1e-9, time.time() - t0)
@@ -568,9 +698,19 @@ def main(argv: list[str] | None = None) -> int:
         if record:
             log.write(json.dumps(record) + "\n")
             log.flush()
-        if step % args.save_every == 0 or step == args.max_steps:
+        out_of_time = deadline is not None and time.time() >= deadline
+        if step % args.save_every == 0 or step == args.max_steps or out_of_time:
             _save(out, step, net, opt, cfg, args.keep)
+        if out_of_time:
+            bar.write(f"--max-minutes reached at step {step}: saved; rerun to resume",
+                      file=sys.stderr)
+            break
     bar.close()
+    if len(seen) and seen.sum():
+        seen_line = {n: int(c) for n, c in zip(group_names, seen, strict=True)}
+        log.write(json.dumps({"step": step, "pieces_seen_this_run": seen_line}) + "\n")
+        print("word pieces seen this run, per source: " + ", ".join(
+            f"{n} {c:,} ({c / seen.sum():.0%})" for n, c in seen_line.items()), file=sys.stderr)
     log.close()
     if math.isnan(ema or 0.0):
         print("training diverged (loss is NaN)", file=sys.stderr)
