@@ -304,3 +304,60 @@ def test_explain_lossy_and_double():
 def test_explain_nothing_to_do():
     assert fix_encoding_and_explain("naïve “café”") == ("naïve “café”", [])
     assert fix_encoding_and_explain("") == ("", [])
+
+
+# --- (f) other damage that looks like a dropped byte (issues 15 and 16) ------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "expected", "why"),
+    [
+        pytest.param(
+            "à¸ à¸²à¸©à¸²à¹„à¸—à¸¢", "ภาษาไทย", "the space is byte 0xA0 (ภ)", id="thai-a0"
+        ),
+        pytest.param(
+            "Ð ÑƒÑ\ufffdÑ\ufffdÐºÐ¸Ð¹", "Ру\ufffd\ufffdкий", "bytes replaced by �", id="replaced"
+        ),
+        pytest.param(
+            "â€œlossy decodingâ€\ufffd", "“lossy decoding\ufffd", "not ”", id="quote-replaced"
+        ),
+        pytest.param("stonesâ€ś after", "stones“ after", "ś: Windows-1250 9C", id="cp1250"),
+        pytest.param(
+            "to â€œbb+â€? from â€œbbâ€?", "to “bb+\ufffd from “bb\ufffd", "? is a byte",
+            id="question",
+        ),
+    ],
+)
+def test_other_damage_is_left_to_ftfy(damaged, expected, why):
+    assert ftfy.fix_encoding(damaged) == expected
+    assert fix_encoding(damaged) == expected, why
+
+
+def test_question_mark_is_real_where_bytes_were_dropped():
+    """With other dropped bytes around, ``â€?`` is a closing quote and a question mark."""
+    clean = "Did he say “no”? It’s “fine” now."
+    assert mojibake(clean) == "Did he say â€œnoâ€? Itâ€™s â€œfineâ€ now."
+    assert fix_encoding(mojibake(clean)) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ESSE CARA AI QUEM É¿",  # É¿ is also UTF-8 for ɿ, an IPA letter
+        "ã†â€™ãƒâ€ ã¢â‚¬â„¢ãƒæ’ã‚â¢",  # garbled beyond a lost byte: no lone ” put in
+    ],
+)
+def test_text_ftfy_leaves_is_left(text):
+    assert ftfy.fix_encoding(text) == text
+    assert fix_encoding(text) == text
+
+
+def test_next_line_control_is_kept():
+    """U+0085 NEXT LINE between two lines is a line break, not Windows-1252's …."""
+    assert fix_encoding("Line one\x85Line two.") == "Line one\x85Line two."
+    assert fix_encoding("Line one\x85Line two, cafÃ©.") == "Line one\x85Line two, café."
+    assert fix_encoding_and_explain("A\x85B") == ("A\x85B", [])
+    # the ellipsis reading stays where a space, a quote or the end follows
+    assert fix_encoding("parlé\x85 Tu sais") == "parlé… Tu sais"
+    assert fix_encoding("“quotes\x85”") == "“quotes…”"
+    assert fix_encoding("Ã\x85ngström") == "Ångström"  # a byte of mojibake, not a line break

@@ -172,6 +172,11 @@ _FULL_RE = re.compile(
     f"[{_cls(0xC2, 0xDF)}][{_CONT}]|[{_cls(0xE0, 0xEF)}][{_CONT}]{{2}}"
     f"|[{_cls(0xF0, 0xF4)}][{_CONT}]{{3}}"
 )
+# U+0085 NEXT LINE used as a line break: after ASCII (so not a byte of a
+# mojibake sequence) and before a letter or digit. The ellipsis that
+# Windows-1252 writes as byte 0x85 is usually followed by a space, a closing
+# quote or bracket, or ends the text.
+_NEL_RE = re.compile(r"(?:^|(?<=[\x00-\x7f]))\x85(?=\w)")
 _TOKEN_RE = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
 
 # Continuation characters that can hardly follow a letter in clean text. A
@@ -241,6 +246,9 @@ _PRIOR = {
     "🐱": 50.0,
     "🍱": 8.0,
 }
+_QUESTION_LEADS = frozenset([0xC2, 0xC3, *range(0xE0, 0xF5)])
+"""Lead bytes after which ftfy reads ``?`` as a lost byte (``LOSSY_UTF8_RE``)."""
+
 _CONFIDENCE = 4.0
 """The chosen character must be this many times as likely as the runner-up."""
 
@@ -377,7 +385,70 @@ def _find_sites(text: str) -> list[_Site]:
             eligible = raw[0] < 0xE0 and _bare_lead_evidence(text, start)
         strong = eligible and end - start > 1 and choice is not None
         sites.append(_Site(start, end, choice, eligible, strong))
-    return sites
+    return _loss_model(text, sites)
+
+
+def _follower(text: str, site: _Site) -> str:
+    return text[site.end] if site.end < len(text) else ""
+
+
+def _question_slot(text: str, site: _Site) -> bool:
+    """Whether a ``?`` right after ``site`` may stand for its lost byte, as ftfy reads it."""
+    return _follower(text, site) == "?" and _BYTE_OF[text[site.start]] in _QUESTION_LEADS
+
+
+def _a0_letter(text: str, site: _Site) -> bool:
+    """Whether a space after ``site`` may be a 0xA0 byte that completes a letter.
+
+    Some tools turn byte 0xA0 (a no-break space in Windows-1252) into a space;
+    ftfy puts it back (``restore_byte_a0``). ``à¸ à¸²`` is ``ภา`` read that way:
+    the dropped-byte reading (ก, ญ, ฏ, ฐ or ฝ) is no better, so ftfy's stands.
+    An emoji remnant before a space (``ðŸ˜ ``) keeps its space: 😠 glued to
+    the next word is less likely than an emoji followed by a space.
+    """
+    if _follower(text, site) != " ":
+        return False
+    raw = [_BYTE_OF[c] for c in text[site.start : site.end]]
+    need = 2 if raw[0] < 0xE0 else 3 if raw[0] < 0xF0 else 4
+    seq = [*raw, 0xA0]
+    for c in text[site.end + 1 : site.end + 1 + need - len(seq)]:
+        seq.append(_BYTE_OF.get(c, 0))
+    try:
+        ch = bytes(seq).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not ALTERED_UTF8_RE.match(bytes([*raw, 0x20, *seq[len(raw) + 1 :]])):
+        return False  # ftfy would not read the space as 0xA0 here
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _loss_model(text: str, sites: list[_Site]) -> list[_Site]:
+    """Drop the sites that another kind of damage explains as well as a dropped byte.
+
+    * A site right before ``�`` (or a character Windows-1252 does not have)
+      is not a dropped byte: that decoder *replaced* undefined bytes with
+      ``�``, so no byte of this text was dropped, and ftfy reads all of it.
+    * A ``?`` after a lead can be a lost byte too (``â€?``): when every site
+      of the text is followed by one, ftfy's reading (``�``) stands; when
+      other sites show bytes were dropped, the ``?`` is a real question mark.
+    * An ambiguous site before a space that may be byte 0xA0 (`_a0_letter`)
+      is left to ftfy, which restores the 0xA0.
+    """
+    if not sites:
+        return sites
+    if any(_follower(text, s) == "\ufffd" for s in sites):
+        return []
+    out = []
+    for s in sites:
+        nxt = _follower(text, s)
+        foreign = bool(nxt) and not nxt.isascii() and nxt not in _BYTE_OF
+        if foreign or (s.choice is None and _a0_letter(text, s)):
+            s = _Site(s.start, s.end, s.choice, False, False)
+        out.append(s)
+    eligible = [s for s in out if s.eligible]
+    if eligible and all(_question_slot(text, s) for s in eligible):
+        out = [_Site(s.start, s.end, s.choice, False, False) for s in out]
+    return out
 
 
 def _sloppy(seq: bytes) -> str:
@@ -405,8 +476,10 @@ def _mark(text: str, sites: list[_Site]) -> str:
 def _restore_strong(text: str, sites: list[_Site]) -> str:
     """Replace the confident, unmistakable sites by the characters they were."""
     out, pos = [], 0
+    loose = {p for s in sites if s.eligible and not s.strong for p in (s.start, s.end)}
     for s in sites:
-        if s.strong:
+        # next to a remnant we cannot read, the text is garbled beyond a lost byte
+        if s.strong and s.start not in loose and s.end not in loose:
             out += [text[pos : s.start], s.choice]
             pos = s.end
     out.append(text[pos:])
@@ -435,8 +508,9 @@ def _certain(text: str) -> bool:
     ``€``, ``Ÿ``... that decodes as UTF-8 is evidence enough.
     """
     for m in _CERTAIN_RE.finditer(text):
-        if _decoded(m.group()):
-            return True
+        decoded = _decoded(m.group())
+        if decoded and not 0x250 <= ord(decoded) <= 0x2AF:
+            return True  # IPA letters (``É¿`` is ɿ) are rarer than the clean pair
     return False
 
 
@@ -525,7 +599,9 @@ def fix_encoding(text: str) -> str:
     """
     if text.isascii():
         return text
-    return "".join(_fix_segment(piece) for piece in _segments(text))
+    return "\x85".join(
+        "".join(_fix_segment(piece) for piece in _segments(part)) for part in _NEL_RE.split(text)
+    )
 
 
 def fix_encoding_and_explain(text: str) -> tuple[str, list[Repair]]:
