@@ -64,17 +64,40 @@ def base_url(restorer):
 
 
 @pytest.fixture(scope="module")
-def page(base_url):
+def context(base_url):
+    """A browser context that may reach only the test server: every other request is
+    refused and recorded, and console messages are kept (CSP violations land there)."""
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1100, "height": 760})
-            pg = context.new_page()
-            pg.set_default_timeout(30_000)
-            pg.goto(base_url + "/")
-            yield pg
+            ctx = browser.new_context(viewport={"width": 1100, "height": 760})
+            ctx.outside = []
+            ctx.console = []
+
+            def only_local(route):
+                if route.request.url.startswith(base_url + "/"):
+                    route.continue_()
+                else:
+                    ctx.outside.append(route.request.url)
+                    route.abort()
+
+            ctx.route("**/*", only_local)
+            ctx.on("console", lambda msg: ctx.console.append(msg.text))
+            yield ctx
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(context, base_url):
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(base_url + "/")
+    return pg
+
+
+def _csp_violations(context) -> list[str]:
+    return [m for m in context.console if "Content Security Policy" in m]
 
 
 def test_restore_in_the_browser(page):
@@ -132,9 +155,77 @@ def test_lowercased_speech_is_recased(page):
     assert page.locator("#output mark.ins").count() >= 1
 
 
+def test_paragraph_break_pilcrow_follows_the_full_stop(page):
+    """An inserted ".\\n\\n" shows as "million.¶": the pilcrow marks where the break is,
+    after the full stop, not before the whole insertion. The page is given a fixed API
+    answer (the page's input), so this checks the rendering whatever the model does."""
+    import json as _json
+
+    text = "It rose by a millionThen it fell"
+    answer = {"text": "It rose by a million.\n\nThen it fell.", "profile": "seed",
+              "insertions": [{"offset": 20, "insert": ".\n\n", "confidence": 0.93},
+                             {"offset": 32, "insert": ".", "confidence": 0.8}],
+              "recased": [], "encoding_repairs": []}
+    page.route("**/v1/restore", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=_json.dumps(answer)))
+    try:
+        page.get_by_label("Damaged text").fill(text)
+        page.get_by_role("button", name="Restore").click()
+        page.locator("#output mark.ins.nl").wait_for(state="visible")
+        for diff in (False, True):
+            page.get_by_label("Show diff against input").set_checked(diff)
+            tag = "ins" if diff else "mark"
+            node = page.locator(f"#output {tag}.ins.nl")
+            node.wait_for(state="visible")
+            assert node.count() == 1
+            layout = node.evaluate("""(m) => {
+                const stop = document.createRange();
+                stop.selectNodeContents(m.firstChild);
+                const p = m.querySelector(".pilcrow");
+                return {first: m.firstChild.textContent, next: p.nextSibling.textContent,
+                        mark: getComputedStyle(p, "::before").content,
+                        stop: stop.getBoundingClientRect().toJSON(),
+                        pilcrow: p.getBoundingClientRect().toJSON()};
+            }""")
+            assert layout["first"] == "." and layout["next"] == "\n\n"
+            assert layout["mark"] == '"\u00b6"'
+            # On the line of the full stop, to its right.
+            assert layout["pilcrow"]["x"] >= layout["stop"]["right"] - 0.5
+            assert abs(layout["pilcrow"]["top"] - layout["stop"]["top"]) < 4
+            shown = page.locator("#output").inner_text()
+            assert "\u00b6" not in shown  # the pilcrow is drawn, never copied
+        assert page.locator("#output").inner_text().startswith("It rose by a million.\n")
+        page.get_by_label("Show diff against input").set_checked(False)
+    finally:
+        page.unroute("**/v1/restore")
+
+
 def test_errors_are_shown(page):
     page.get_by_label("Damaged text").fill("x" * 1_100_000)
     page.get_by_role("button", name="Restore").click()
     status = page.locator("#status.error")
     status.wait_for()
     assert "413" in status.inner_text() and "too large" in status.inner_text()
+
+
+def test_page_keeps_to_its_content_security_policy(page, context):
+    """Every test above ran under the page's CSP: no violation was reported and nothing
+    was fetched from outside the server."""
+    assert _csp_violations(context) == []
+    assert context.outside == []
+
+
+def test_docs_work_offline(context, base_url):
+    """/docs draws the API from files the server ships: no CDN, no CSP violation."""
+    docs = context.new_page()
+    try:
+        docs.set_default_timeout(30_000)
+        docs.goto(base_url + "/docs")
+        ops = docs.locator(".opblock-summary-path")
+        ops.first.wait_for(state="visible")
+        paths = set(ops.all_inner_texts())
+        assert {"/v1/restore", "/v1/fix-encoding", "/healthz"} <= {p.strip() for p in paths}
+        assert context.outside == []
+        assert _csp_violations(context) == []
+    finally:
+        docs.close()

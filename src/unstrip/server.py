@@ -16,7 +16,13 @@ Endpoints
 ``POST /v1/fix-encoding``  ``{"text": str}`` -> ``{"text", "repairs"}``
 ``GET  /healthz``          ``{"status": "ok", "model": "learned (...)"}``
 ``GET  /``                 a web page: paste text, restore it, see every insertion
-``GET  /docs``             the OpenAPI documentation
+``GET  /docs``             the OpenAPI documentation (Swagger UI served from the
+                           ``fastapi-offline`` package's files, so it works offline)
+
+``HEAD`` is answered wherever ``GET`` is. Every answer carries
+``X-Content-Type-Options: nosniff``; the two pages carry a content security
+policy that allows only their own inline script and style (by hash) and
+requests to this server.
 
 Example::
 
@@ -30,6 +36,19 @@ Example::
 ``offset`` is a gap of the input after encoding repair (0 = before the first
 character); ``recased`` lists ``{"offset", "to", "confidence"}`` for letters
 of lowercased input whose case changed.
+
+Time limits and cancellation
+----------------------------
+A request that does not get its answer within ``timeout`` seconds (120 by
+default, ``--timeout``; 0 for none) is answered 503 if it was still waiting
+for a free restoration slot and 504 if its restoration ran past the limit;
+both say so in ``detail``. Restoring stops between the model's windows (8,000
+characters each) once the limit passes or the client disconnects, so the slot
+is free again within one window's work. A client must send its headers within
+10 s (``--header-timeout``; the connection is closed, with a 408 if it had
+begun a request) and its body within 30 s of them (``--body-timeout``; 408).
+Texts of :data:`LONG_TEXT` characters or more share ``threads - 1`` slots, so
+long texts never take every slot from short ones.
 
 Sizing workers
 --------------
@@ -51,9 +70,16 @@ about 100 MB of memory each), behind uvicorn's own process manager.
 from __future__ import annotations
 
 import argparse
+import base64
+import copy
+import hashlib
 import json
+import math
 import os
-from contextlib import asynccontextmanager
+import re
+import threading
+import time
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
 from typing import Literal, get_args
 
@@ -61,20 +87,35 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from unstrip.encoding import fix_encoding_and_explain
 from unstrip.models import describe
 from unstrip.restorer import PROFILE_CHOICES, Restorer
 
-__all__ = ["create_app", "serve", "main", "DEFAULT_MAX_BYTES"]
+__all__ = ["create_app", "serve", "main", "DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT",
+           "HeaderTimeoutH11", "LONG_TEXT"]
 
 DEFAULT_MAX_BYTES = 1_000_000
 """Largest request body accepted, in bytes (413 above it)."""
 
 DEFAULT_THREADS = 2
 """Restorations run at once per process (onnxruntime uses 2 threads for each)."""
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds a request may take, waiting for a slot and restoring (0: no limit). A megabyte
+of stripped text restores in about a minute on two free cores."""
+
+DEFAULT_HEADER_TIMEOUT = 10.0
+"""Seconds a client has to send a request's headers (from connecting or from the last answer)."""
+
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a client has to send a request's body once its headers are in."""
+
+LONG_TEXT = 20_000
+"""Texts of this many characters or more share ``threads - 1`` slots (at least 1)."""
 
 _DRAIN_LIMIT = 16_000_000
 """An over-limit body up to this size is read and dropped before the 413 is sent, so the
@@ -167,19 +208,21 @@ class ErrorResponse(BaseModel):
     detail: str
 
 
-# -- body size limit ----------------------------------------------------------------------
+# -- body size and time limits -----------------------------------------------------------
 class BodyLimit:
     """ASGI middleware: answer 413 to a request body over ``max_bytes``, 422 to one that is
-    not UTF-8 (JSON must be).
+    not UTF-8 (JSON must be), 408 to one not received within ``body_timeout`` seconds.
 
     The declared ``Content-Length`` is checked first, then the bytes that
     actually arrive (a chunked or lying client is cut off at the limit too).
-    The accepted body is buffered once and replayed to the application.
+    A client that declares more than it sends is cut off when the time runs
+    out. The accepted body is buffered once and replayed to the application.
     """
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, body_timeout: float = DEFAULT_BODY_TIMEOUT):
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout if body_timeout > 0 else math.inf
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -191,25 +234,34 @@ class BodyLimit:
             return
         if declared is not None and declared > self.max_bytes:
             if declared <= _DRAIN_LIMIT:
-                await _drain(receive, _DRAIN_LIMIT)
+                with anyio.move_on_after(self.body_timeout):
+                    await _drain(receive, _DRAIN_LIMIT)
             await self._too_large(send, f"{declared} bytes")
             return
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size > self.max_bytes:
-                if more:
-                    await _drain(receive, _DRAIN_LIMIT - size)
-                await self._too_large(send, f"more than {self.max_bytes} bytes")
-                return
-            chunks.append(chunk)
+        with anyio.move_on_after(self.body_timeout) as waiting:
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                more = message.get("more_body", False)
+                if size > self.max_bytes:
+                    if more:
+                        await _drain(receive, _DRAIN_LIMIT - size)
+                    await self._too_large(send, f"more than {self.max_bytes} bytes")
+                    return
+                chunks.append(chunk)
+        if waiting.cancelled_caught:
+            what = f"{size} of {declared}" if declared is not None else f"{size}"
+            await _send_json(send, 408, {
+                "detail": f"request body not received within {self.body_timeout:g} s "
+                f"({what} bytes arrived)"
+            }, close=True)
+            return
         body = b"".join(chunks)
         try:
             body.decode("utf-8")
@@ -236,6 +288,34 @@ class BodyLimit:
             "detail": f"request body too large: {size}, the limit is {self.max_bytes} "
             "bytes; split the text into smaller pieces"
         }, close=True)
+
+
+class HeadAndHeaders:
+    """ASGI middleware: answer ``HEAD`` wherever ``GET`` works (the ``GET`` answer's status
+    and headers, no body), and add ``X-Content-Type-Options: nosniff`` to every answer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def send_wrapped(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", ())
+                           if k.lower() != b"x-content-type-options"]
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapped)
 
 
 def _content_length(scope) -> int | None:
@@ -271,21 +351,116 @@ async def _send_json(send, status: int, payload: dict, close: bool = False) -> N
     await send({"type": "http.response.body", "body": body})
 
 
+# -- time limits and cancellation --------------------------------------------------------
+class _Stopped(Exception):
+    """Raised in a worker thread, between windows, when its request ran out of time or its
+    client went away."""
+
+
+class _Watched:
+    """A model seen through ``check``, which is called before each window's prediction."""
+
+    def __init__(self, model, check):
+        self._model = model
+        self._check = check
+
+    def predict(self, *args, **kwargs):
+        self._check()
+        return self._model.predict(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+def _watched(restorer, check):
+    """A copy of ``restorer`` that calls ``check`` between windows (it shares the loaded
+    model); any other object (a test's stand-in) is returned as it is."""
+    if not isinstance(restorer, Restorer):
+        return restorer
+    clone = copy.copy(restorer)
+    clone.__dict__["model"] = _Watched(restorer.model, check)  # shadows the cached_property
+    return clone
+
+
+async def _await_disconnect(receive, stop: threading.Event, scope: anyio.CancelScope) -> None:
+    """Wait until the client goes away, then tell the worker to stop and stop waiting."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            stop.set()
+            scope.cancel()
+            return
+
+
+async def _limited(request: Request, work, long: bool) -> Response:
+    """Run ``work(check)`` in a worker thread within the request's time limit.
+
+    The request first waits for a slot (two, for a long text: the long lane,
+    then a general one); ``check`` raises :class:`_Stopped` once the time
+    limit passes or the client disconnects, and the windowed restoration
+    calls it between windows.
+    """
+    state = request.app.state
+    limit = state.timeout
+    deadline = time.monotonic() + limit if limit else math.inf
+    stop = threading.Event()
+
+    def check() -> None:
+        if stop.is_set() or time.monotonic() > deadline:
+            raise _Stopped
+
+    answer: Response = JSONResponse({"detail": "the client went away"}, 499)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_await_disconnect, request.receive, stop, tg.cancel_scope)
+        lanes = [state.long_lane, state.limiter] if long else [state.limiter]
+        async with AsyncExitStack() as slots:
+            with anyio.move_on_after(deadline - time.monotonic()) as waiting:
+                for lane in lanes:
+                    await slots.enter_async_context(lane)
+            if waiting.cancelled_caught:
+                answer = JSONResponse({
+                    "detail": f"the server is busy: no restoration slot came free within the "
+                    f"time limit of {limit:g} s; try again later"
+                }, 503, headers={"retry-after": str(max(1, round(limit / 4)))})
+            else:
+                try:
+                    answer = await anyio.to_thread.run_sync(work, check)
+                except _Stopped:
+                    if not stop.is_set():
+                        answer = JSONResponse({
+                            "detail": f"restoring took longer than the time limit of {limit:g}"
+                            " s and was stopped; split the text into smaller pieces"
+                        }, 504)
+        tg.cancel_scope.cancel()
+    return answer
+
+
+def _json(payload) -> Response:
+    """A JSON answer serialised here, in the worker thread, not on the event loop."""
+    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), media_type="application/json")
+
+
 # -- the application ----------------------------------------------------------------------
 def create_app(
     restorer: Restorer | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     threads: int = DEFAULT_THREADS,
     model: str = "auto",
+    timeout: float = DEFAULT_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> FastAPI:
     """Build the app; the model is loaded when the app starts (its lifespan).
 
     ``restorer`` is used as given (tests pass a shared one); else one is made
     with ``model``. ``max_bytes`` bounds request bodies and ``threads`` how
-    many restorations run at once.
+    many restorations run at once; ``timeout`` is each request's time limit
+    in seconds (0: none) and ``body_timeout`` the time to receive its body.
     """
     if max_bytes < 1 or threads < 1:
         raise ValueError("max_bytes and threads must be at least 1")
+    if timeout < 0 or body_timeout < 0:
+        raise ValueError("timeouts must be at least 0 (0: no limit)")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -293,38 +468,50 @@ def create_app(
         await anyio.to_thread.run_sync(lambda: r.model)  # load now, not on the first request
         app.state.restorer = r
         app.state.limiter = anyio.CapacityLimiter(threads)
+        app.state.long_lane = anyio.CapacityLimiter(max(1, threads - 1))
+        app.state.timeout = timeout
         yield
 
     app = FastAPI(
         title="unstrip",
         summary="Restore text that lost its punctuation, casing, line breaks or encoding.",
         lifespan=lifespan,
-        responses={413: {"model": ErrorResponse, "description": "Body over the size limit."}},
+        docs_url=None,
+        redoc_url=None,
+        responses={
+            413: {"model": ErrorResponse, "description": "Body over the size limit."},
+            408: {"model": ErrorResponse, "description": "Body not received in time."},
+            503: {"model": ErrorResponse, "description": "No slot free within the time limit."},
+            504: {"model": ErrorResponse, "description": "Restoring ran past the time limit."},
+        },
     )
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, body_timeout=body_timeout)
+    app.add_middleware(HeadAndHeaders)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-
-    async def run(request: Request, fn, *args):
-        state = request.app.state
-        if getattr(state, "restorer", None) is None:
-            return None
-        return await anyio.to_thread.run_sync(fn, state.restorer, *args, limiter=state.limiter)
 
     @app.post("/v1/restore", response_model=RestoreResponse)
     async def restore(body: RestoreRequest, request: Request):
         """Restore ``text``: insertions, case changes and encoding repairs, with offsets."""
-        result = await run(request, lambda r, t, p: r.explain(t, p).to_dict(),
-                           body.text, body.profile)
-        return result if result is not None else _not_ready()
+        r = getattr(request.app.state, "restorer", None)
+        if r is None:
+            return _not_ready()
+        text, profile = body.text, body.profile
+        return await _limited(
+            request, lambda check: _json(_watched(r, check).explain(text, profile).to_dict()),
+            long=len(text) >= LONG_TEXT)
 
     @app.post("/v1/fix-encoding", response_model=FixEncodingResponse)
     async def fix_encoding(body: FixEncodingRequest, request: Request):
         """Repair mojibake only; ``repairs`` says what changed where."""
-        result = await run(request, lambda _r, t: fix_encoding_and_explain(t), body.text)
-        if result is None:
+        if getattr(request.app.state, "restorer", None) is None:
             return _not_ready()
-        text, repairs = result
-        return {"text": text, "repairs": [r._asdict() for r in repairs]}
+
+        def work(check):
+            check()
+            text, repairs = fix_encoding_and_explain(body.text)
+            return _json({"text": text, "repairs": [r._asdict() for r in repairs]})
+
+        return await _limited(request, work, long=len(body.text) >= LONG_TEXT)
 
     @app.get("/healthz", response_model=HealthResponse)
     async def healthz(request: Request):
@@ -336,9 +523,78 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index():
-        return HTMLResponse(_index_html(), headers={"cache-control": "no-cache"})
+        html = _index_html()
+        return HTMLResponse(html, headers={"cache-control": "no-cache",
+                                           "content-security-policy": _csp(html)})
+
+    assets = _docs_assets()
+    if assets is not None:
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount(_ASSETS_URL, StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs(request: Request):
+        root = request.scope.get("root_path", "")
+        where = f"{root}{_ASSETS_URL}" if assets is not None else None
+        page = get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title="unstrip: API documentation",
+            oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+            **({} if where is None else {
+                "swagger_js_url": f"{where}/swagger-ui-bundle.js",
+                "swagger_css_url": f"{where}/swagger-ui.css",
+                "swagger_favicon_url": f"{where}/favicon.png",
+            }),
+        )
+        html = page.body.decode("utf-8")
+        headers = {} if assets is None else {"content-security-policy": _csp(html, docs=True)}
+        return HTMLResponse(html, headers=headers)
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def docs_redirect():
+        return get_swagger_ui_oauth2_redirect_html()
 
     return app
+
+
+_ASSETS_URL = "/docs-assets"
+
+
+def _docs_assets():
+    """The folder of Swagger UI's files shipped by ``fastapi-offline``, or None without it
+    (then ``/docs`` loads them from FastAPI's default CDN)."""
+    try:
+        folder = files("fastapi_offline").joinpath("static")
+    except ModuleNotFoundError:
+        return None
+    return folder if folder.joinpath("swagger-ui-bundle.js").is_file() else None
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.S)
+
+
+def _csp(html: str, docs: bool = False) -> str:
+    """A content security policy for ``html``: its own inline scripts and styles (by
+    SHA-256), files and requests from this server only, nothing else. Swagger UI sets
+    style attributes, so ``/docs`` also allows inline styles."""
+    hashes: dict[str, list[str]] = {"script": [], "style": []}
+    for tag, body in _INLINE.findall(_COMMENT.sub("", html)):
+        digest = hashlib.sha256(body.encode("utf-8")).digest()
+        hashes[tag].append("'sha256-" + base64.b64encode(digest).decode() + "'")
+    # A hash in style-src would make browsers ignore 'unsafe-inline'.
+    style = ["'self'", "'unsafe-inline'"] if docs else ["'self'", *hashes["style"]]
+    return "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(["'self'", *hashes["script"]]),
+        "style-src " + " ".join(style),
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
 
 
 def _clean(value) -> str | int:
@@ -382,7 +638,74 @@ def _app_from_env() -> FastAPI:
         max_bytes=int(os.environ.get("UNSTRIP_MAX_BYTES", DEFAULT_MAX_BYTES)),
         threads=int(os.environ.get("UNSTRIP_THREADS", DEFAULT_THREADS)),
         model=os.environ.get("UNSTRIP_MODEL", "auto"),
+        timeout=float(os.environ.get("UNSTRIP_TIMEOUT", DEFAULT_TIMEOUT)),
+        body_timeout=float(os.environ.get("UNSTRIP_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)),
     )
+
+
+try:
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+except ImportError:  # pragma: no cover - the serve extra is not installed
+    H11Protocol = None
+
+if H11Protocol is not None:
+
+    class HeaderTimeoutH11(H11Protocol):
+        """uvicorn's HTTP/1.1 protocol with a time limit on receiving each request's headers
+        (``UNSTRIP_HEADER_TIMEOUT`` seconds, 10 by default; 0: none), counted from the
+        connection or from the previous answer. A client that dribbles its headers is
+        answered 408 and disconnected; an idle connection is closed."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.header_timeout = float(
+                os.environ.get("UNSTRIP_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT))
+            self._header_timer = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm_header_timer()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm_header_timer()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:  # the headers are in
+                self._disarm_header_timer()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._arm_header_timer()
+
+        def _arm_header_timer(self) -> None:
+            self._disarm_header_timer()
+            if self.header_timeout > 0:
+                self._header_timer = self.loop.call_later(self.header_timeout,
+                                                          self._headers_too_slow)
+
+        def _disarm_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+                return
+            if self.conn.trailing_data[0]:  # a request was begun: say why it is cut off
+                body = (f"request headers not received within {self.header_timeout:g} s\n"
+                        ).encode()
+                self.transport.write(
+                    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8"
+                    b"\r\nconnection: close\r\ncontent-length: "
+                    + str(len(body)).encode() + b"\r\n\r\n" + body)
+            self.transport.close()
+else:  # pragma: no cover
+    HeaderTimeoutH11 = None
 
 
 def serve(
@@ -393,14 +716,22 @@ def serve(
     threads: int = DEFAULT_THREADS,
     model: str = "auto",
     log_level: str = "info",
+    timeout: float = DEFAULT_TIMEOUT,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> None:
     """Run the service with uvicorn until interrupted; ``workers`` processes each load the
-    model (about ``cores / 2`` for CPU-bound restoring)."""
+    model (about ``cores / 2`` for CPU-bound restoring). ``timeout`` is each request's time
+    limit, ``header_timeout`` and ``body_timeout`` the time a client has to send its request
+    (seconds; 0: no limit)."""
     import uvicorn
 
     os.environ["UNSTRIP_MAX_BYTES"] = str(max_bytes)
     os.environ["UNSTRIP_THREADS"] = str(threads)
     os.environ["UNSTRIP_MODEL"] = str(model)
+    os.environ["UNSTRIP_TIMEOUT"] = str(timeout)
+    os.environ["UNSTRIP_HEADER_TIMEOUT"] = str(header_timeout)
+    os.environ["UNSTRIP_BODY_TIMEOUT"] = str(body_timeout)
     uvicorn.run(
         "unstrip.server:_app_from_env",
         factory=True,
@@ -408,6 +739,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        http="unstrip.server:HeaderTimeoutH11",
     )
 
 
@@ -424,10 +756,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                    help="largest request body in bytes (default 1000000)")
     p.add_argument("--model", default="auto", help="auto, baseline or a model path")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help="seconds a request may take, 503/504 after (default 120; 0: none)")
+    p.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT,
+                   help="seconds to receive a request's headers (default 10; 0: none)")
+    p.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT,
+                   help="seconds to receive a request's body, 408 after (default 30; 0: none)")
     p.add_argument("--log-level", default="info",
                    choices=["critical", "error", "warning", "info", "debug"])
     a = p.parse_args(argv)
-    serve(a.host, a.port, a.workers, a.max_bytes, a.threads, a.model, a.log_level)
+    serve(a.host, a.port, a.workers, a.max_bytes, a.threads, a.model, a.log_level,
+          a.timeout, a.header_timeout, a.body_timeout)
 
 
 if __name__ == "__main__":
