@@ -257,3 +257,253 @@ def test_restoring_runs_off_the_event_loop_with_bounded_concurrency(restorer):
             assert time.perf_counter() - start < 0.4
             assert all(f.result().status_code == 200 for f in posts)
     assert slow.peak == 2  # the limiter: never more than ``threads`` at once
+
+
+# -- time limits, cancellation, slow clients, headers (issue 16) --------------------------
+class _SlowModel:
+    """The real model, but every window's prediction takes ``delay`` seconds more; counts
+    the predictions made."""
+
+    def __init__(self, inner, delay: float):
+        self.inner, self.delay, self.calls = inner, delay, 0
+
+    def predict(self, *args, **kwargs):
+        self.calls += 1
+        time.sleep(self.delay)
+        return self.inner.predict(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _slow_restorer(restorer, delay: float):
+    """A real Restorer with small windows (200 characters) over a slowed model."""
+    from unstrip.restorer import Restorer
+
+    return Restorer(_SlowModel(restorer.model, delay), window=200, context=50)
+
+
+LONG_STRIPPED = "dont go out tonight she said its far too cold " * 60  # about 15 windows
+
+
+def test_time_limit_stops_restoring_with_504(restorer):
+    slow = _slow_restorer(restorer, 0.2)
+    with TestClient(create_app(slow, timeout=1)) as c:
+        start = time.perf_counter()
+        r = c.post("/v1/restore", json={"text": LONG_STRIPPED})
+        took = time.perf_counter() - start
+        assert r.status_code == 504, r.text
+        assert "time limit of 1 s" in r.json()["detail"]
+        assert took < 2.5  # stopped at the next window, not after all of them
+        done = slow.model.calls
+        time.sleep(0.6)
+        assert slow.model.calls == done < 12  # nothing goes on behind the answer
+        assert c.post("/v1/restore", json={"text": "Dont go"}).status_code == 200
+
+
+def test_waiting_for_a_slot_past_the_time_limit_is_503(restorer):
+    slow = _Slow(restorer, 2.5)
+    with TestClient(create_app(slow, threads=1, timeout=1)) as c:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(c.post, "/v1/restore", json={"text": "Dont go"})
+            time.sleep(0.2)
+            second = c.post("/v1/restore", json={"text": "Dont go"})
+            assert second.status_code == 503, second.text
+            assert "busy" in second.json()["detail"] and "time limit of 1 s" in \
+                second.json()["detail"]
+            assert int(second.headers["retry-after"]) >= 1
+            assert first.result().status_code == 200  # its work was not cut (no windows)
+
+
+class _Lanes:
+    """A stand-in restorer that takes ``delay`` seconds per text and records how many long
+    texts (LONG_TEXT characters or more) it restores at once."""
+
+    def __init__(self, inner, delay: float):
+        self.model = inner.model
+        self.delay = delay
+        self.long_now = self.long_peak = 0
+        self.lock = threading.Lock()
+
+    def explain(self, text, profile="auto"):
+        from unstrip.restorer import Restoration
+        from unstrip.server import LONG_TEXT
+
+        long = len(text) >= LONG_TEXT
+        with self.lock:
+            self.long_now += long
+            self.long_peak = max(self.long_peak, self.long_now)
+        time.sleep(self.delay if long else 0.05)
+        with self.lock:
+            self.long_now -= long
+        return Restoration(text, "punctuated")
+
+
+def test_long_texts_leave_a_slot_for_short_ones(restorer):
+    from unstrip.server import LONG_TEXT
+
+    lanes = _Lanes(restorer, 1.2)
+    long_text = "Already punctuated. " * (LONG_TEXT // 20 + 1)
+    with TestClient(create_app(lanes, threads=2, max_bytes=200_000)) as c:
+        with ThreadPoolExecutor(3) as pool:
+            longs = [pool.submit(c.post, "/v1/restore", json={"text": long_text})
+                     for _ in range(2)]
+            time.sleep(0.3)
+            start = time.perf_counter()
+            short = c.post("/v1/restore", json={"text": "Short."})
+            took = time.perf_counter() - start
+            assert short.status_code == 200 and took < 0.8, took  # a slot was free
+            assert all(f.result().status_code == 200 for f in longs)
+    assert lanes.long_peak == 1
+
+
+def test_head_where_get_works(client):
+    for path in ("/", "/healthz", "/docs", "/openapi.json"):
+        get, head = client.get(path), client.head(path)
+        assert get.status_code == head.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert int(head.headers["content-length"]) == len(get.content)
+    assert client.head("/v1/restore").status_code == 405
+
+
+def test_every_answer_says_nosniff(client):
+    answers = [client.get("/"), client.get("/healthz"), client.get("/docs"),
+               client.post("/v1/restore", json={"text": "Dont go"}),
+               client.post("/v1/restore", json={"text": "a" * 5000}),
+               client.post("/v1/restore", json={"text": 1}),
+               client.get("/nowhere")]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 413, 422, 404]
+    for a in answers:
+        assert a.headers["x-content-type-options"] == "nosniff"
+
+
+def test_page_csp_allows_only_its_own_inline_code(client):
+    import base64
+    import hashlib
+    import re
+
+    page = client.get("/")
+    csp = dict(part.strip().split(" ", 1) for part in
+               page.headers["content-security-policy"].split(";"))
+    assert csp["default-src"] == "'none'" and csp["connect-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    html = re.sub(r"<!--.*?-->", "", page.text, flags=re.S)
+    for tag in ("script", "style"):
+        blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+        assert blocks, tag
+        for block in blocks:
+            digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in csp[f"{tag}-src"]
+        assert "unsafe-inline" not in csp[f"{tag}-src"]
+    assert ' style="' not in html and " onclick=" not in html  # the CSP would block them
+
+
+def test_docs_use_local_assets(client):
+    pytest.importorskip("fastapi_offline", reason="pip install fastapi-offline for /docs offline")
+    import re
+
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "http://" not in docs.text and "https://" not in docs.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for a in assets:
+        r = client.get(a)
+        assert r.status_code == 200 and len(r.content) > 1000, a
+    assert "content-security-policy" in docs.headers
+
+
+# A real uvicorn server, for what TestClient cannot do: slow clients and disconnects.
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Running:
+    def __init__(self, app):
+        import uvicorn
+
+        from unstrip.server import HeaderTimeoutH11
+
+        self.port = _free_port()
+        self.server = uvicorn.Server(uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+            http=HeaderTimeoutH11))
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "no server"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def connect(self, timeout: float = 6.0):
+        import socket
+
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return sock
+
+
+def _read_all(sock) -> bytes:
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_client_going_away_stops_restoring(restorer):
+    pytest.importorskip("uvicorn")
+    slow = _slow_restorer(restorer, 0.2)
+    body = json.dumps({"text": LONG_STRIPPED}).encode()
+    with _Running(create_app(slow)) as srv:
+        sock = srv.connect()
+        sock.sendall(b"POST /v1/restore HTTP/1.1\r\nHost: t\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        deadline = time.monotonic() + 10
+        while slow.model.calls < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        sock.close()
+        time.sleep(0.8)
+        stopped_at = slow.model.calls
+        time.sleep(0.8)
+        assert slow.model.calls == stopped_at < 10  # about 15 windows had it gone on
+
+
+def test_slow_headers_are_cut_off_with_408(restorer, monkeypatch):
+    pytest.importorskip("uvicorn")
+    monkeypatch.setenv("UNSTRIP_HEADER_TIMEOUT", "1")
+    with _Running(create_app(restorer)) as srv:
+        sock = srv.connect()
+        start = time.perf_counter()
+        sock.sendall(b"POST /v1/restore HTTP/1.1\r\nHost: t\r\n")  # and never the rest
+        answer = _read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 408") and b"within 1 s" in answer
+        assert time.perf_counter() - start < 4
+        idle = srv.connect()  # a connection that never sends is closed without a word
+        assert _read_all(idle) == b""
+
+
+def test_short_body_is_cut_off_with_408(restorer):
+    pytest.importorskip("uvicorn")
+    with _Running(create_app(restorer, body_timeout=1)) as srv:
+        sock = srv.connect()
+        start = time.perf_counter()
+        sock.sendall(b"POST /v1/restore HTTP/1.1\r\nHost: t\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 100\r\n\r\n{\"text\": \"do")
+        answer = _read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"not received within 1 s (12 of 100 bytes arrived)" in answer
+        assert time.perf_counter() - start < 4
