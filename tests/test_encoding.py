@@ -361,3 +361,43 @@ def test_next_line_control_is_kept():
     assert fix_encoding("parlé\x85 Tu sais") == "parlé… Tu sais"
     assert fix_encoding("“quotes\x85”") == "“quotes…”"
     assert fix_encoding("Ã\x85ngström") == "Ångström"  # a byte of mojibake, not a line break
+
+
+# --- (g) beyond ftfy: its known failures that other code pages explain -------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "expected"),
+    [
+        pytest.param("┬┐que diferencia hay?", "¿que diferencia hay?", id="cp437"),
+        pytest.param("al pi√π presto.", "al più presto.", id="macroman-utf8"),
+        pytest.param(
+            "faites attention Г bien, le mГ©dicament",
+            "faites attention à bien, le médicament",
+            id="cp1251-a0",
+        ),
+        pytest.param("Coatl\x87n conf\x92an en", "Coatlán confían en", id="macroman-latin1"),
+    ],
+)
+def test_other_code_pages_repaired(damaged, expected):
+    assert ftfy.fix_encoding(damaged) != expected
+    assert fix_encoding(damaged) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(-1/2)! = √π",  # MacRoman would read √π as ù, but no letter touches it
+        "├┤a┼┐a┼┐a┼┐a",  # code page 437 would give ſ: not Latin-1
+        "ВІКІ is Ukrainian for WIKI",  # Windows-1251 would give ²ʲ
+        "SENSЕ - Oleg",  # Cyrillic Е before a space: Windows-1251 would give Š
+    ],
+)
+def test_other_code_pages_clean_text_kept(text):
+    assert fix_encoding(text) == text
+
+
+def test_right_single_quote_inside_a_word_stays_windows_1252():
+    """``\\x92`` between letters is ’ in Windows-1252 and í in MacRoman: ftfy's ’ stands."""
+    assert fix_encoding("barco tur\x92stico") == "barco tur’stico"
+    assert fix_encoding("don\x92t") == "don’t"

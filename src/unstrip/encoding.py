@@ -71,8 +71,28 @@ Clean text must never change, so guesses are only made with strong evidence:
    `MAX_SEGMENT` characters are repaired in line-aligned pieces of at most that
    size, so the work is linear in the length of the text.
 
-Only the Windows-1252 kind of loss is restored; other mix-ups (Latin-1,
-MacRoman, Windows-1251 ...) are left to ftfy.
+Damage that is not a dropped byte
+---------------------------------
+A remnant is only a dropped byte when nothing else explains it; otherwise
+ftfy's reading stands (ftfy's own test cases, ``benchmarks/ftfy_suite.py``):
+
+* a decoder that *replaced* undefined bytes by ``�`` (or ``?``) dropped none:
+  ``Ð ÑƒÑ�Ñ�ÐºÐ¸Ð¹`` is ``Ру��кий``, ``â€œbbâ€?`` is ``“bb�``;
+* a space may be byte 0xA0 (``à¸ à¸²`` is ``ภา``), and a follower that
+  Windows-1252 lacks (``â€ś``) means another code page (Windows-1250: ``“``);
+* ``U+0085`` NEXT LINE between ASCII text and a letter is a line break, not
+  Windows-1252's ``…``.
+
+Beyond ftfy, UTF-8 read as Windows-1251, MacRoman or code page 437, which
+ftfy's detector lets pass, is decoded when it sits inside a word and decodes
+to Latin-1 letters (``pi√π`` is ``più``), and MacRoman read as Latin-1 when a
+C1 control between letters can only be a MacRoman letter (``Coatl\x87n``).
+Other mix-ups are left to ftfy.
+
+>>> fix_encoding("à¸ à¸²à¸©à¸²à¹„à¸—à¸¢")
+'ภาษาไทย'
+>>> fix_encoding("Line one\x85Line two, al pi√π presto")
+'Line one\x85Line two, al più presto'
 
 >>> fix_encoding("TÅkyÅ is in JapÃ³n.")
 'Tōkyō is in Japón.'
@@ -531,9 +551,13 @@ def _ftfy_step(text: str) -> str:
 
 def _repair_layer(text: str) -> str:
     """Peel one layer of mojibake, restoring dropped bytes first."""
+    if _C1_RE.search(text):
+        mac = _macroman_c1(text)
+        if mac is not None:
+            return mac
     certain = _certain(text)
     if not (certain or is_bad(text)):
-        return text
+        return _other_codepage(text) or text
     sites = _find_sites(text) if _SITE_RE.search(text) else []
     if sites:
         marked = _mark(text, sites)
@@ -549,6 +573,81 @@ def _repair_layer(text: str) -> str:
     if fixed == text and certain:
         fixed = _decode_whole(text) or text
     return fixed
+
+
+_C1_RE = re.compile("[\x80-\x9f]")
+# Windows-1252 readings of a C1 byte that can stand inside a word.
+_WORD_INTERNAL_1252 = frozenset("’‘")
+_OTHER_CODEPAGES = ("sloppy-windows-1251", "macroman", "cp437")
+
+
+def _macroman_c1(text: str) -> str | None:
+    """MacRoman read as Latin-1: ``Coatl\x87n conf\x92an`` is ``Coatlán confían``.
+
+    Taken only where every C1 control sits between two ASCII letters, each is a
+    letter in MacRoman, and at least one reads in Windows-1252 as a sign that
+    cannot stand inside a word (``‡``); ``tur\x92stico`` alone stays ftfy's
+    ``tur’stico``, since ``’`` inside a word is ordinary.
+    """
+    try:
+        text.encode("latin-1").decode("utf-8")
+        return None  # UTF-8 read as Latin-1 (``Ã\x85`` is ``Å``): ftfy's case
+    except UnicodeEncodeError:
+        return None
+    except UnicodeDecodeError:
+        pass
+    odd = False
+    for m in _C1_RE.finditer(text):
+        around = text[m.start() - 1 : m.end() + 1] if m.start() else ""
+        ends = around[::2]
+        if len(around) != 3 or not (ends.isascii() and ends.isalpha()):
+            return None
+        byte = m.group().encode("latin-1")
+        if not byte.decode("macroman").isalpha():
+            return None
+        as_1252 = byte.decode("cp1252", errors="replace")
+        odd = odd or not (as_1252.isalpha() or as_1252 in _WORD_INTERNAL_1252)
+    if not odd:
+        return None
+    return "".join(c.encode("latin-1").decode("macroman") if _C1_RE.match(c) else c for c in text)
+
+
+def _other_codepage(text: str) -> str | None:
+    """UTF-8 read as Windows-1251, MacRoman or code page 437, which ftfy's detector misses.
+
+    ``pi√π`` is ``più`` (MacRoman), ``┬┐que`` is ``¿que`` (code page 437),
+    ``mГ©dicament`` is ``médicament`` (Windows-1251). Taken only where the text
+    cannot be Windows-1252 mojibake, the whole text re-reads as UTF-8, a
+    sequence touches an ASCII letter, every character it gives is in Latin-1
+    (``ВІКІ`` would give ``²ʲ``: left) and the result does not look like mojibake.
+    """
+    if text.isascii() or _BYTE_OF.keys() >= set(text):
+        return None
+    for codec in _OTHER_CODEPAGES:
+        try:
+            raw = text.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        if codec != "macroman" and ALTERED_UTF8_RE.search(raw):
+            raw = _ftfy_fixes.restore_byte_a0(raw)
+        try:
+            fixed = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        latin = all("\xa1" <= c <= "\xff" for c in fixed if not c.isascii())
+        if latin and fixed != text and _in_word(text) and not is_bad(fixed):
+            return fixed
+    return None
+
+
+def _in_word(text: str) -> bool:
+    """Whether a run of non-ASCII characters touches an ASCII letter."""
+    for m in re.finditer(r"[^\x00-\x7f]+", text):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+            return True
+    return False
 
 
 def _fix_segment(text: str) -> str:
