@@ -224,3 +224,194 @@ def test_dev_split_matches_per_document_restore(tmp_path, restorer):
     s = run_batch(tmp_path / "dev.jsonl", tmp_path / "out.jsonl", workers=1, progress=False)
     assert s == Summary(len(docs), len(docs), 0)
     assert _read_jsonl(tmp_path / "out.jsonl") == _expected(restorer, docs)
+
+
+# -- bad data and faults (issue 16) -------------------------------------------
+@pytest.fixture(scope="module")
+def baseline():
+    from unstrip.restorer import Restorer
+
+    return Restorer("baseline")
+
+
+def _errors(path: Path) -> list[dict]:
+    p = path.with_name(path.name + ".errors.jsonl")
+    return _read_jsonl(p) if p.exists() else []
+
+
+def test_invalid_utf8_is_one_error_record_and_the_run_goes_on(tmp_path, baseline):
+    good = _rows(3)
+    raw = (json.dumps(good[0]) + "\n" + '{"id": "bad", "text": "caf\xe9 dont"}\n'
+           + json.dumps(good[1]) + "\n").encode("utf-8")
+    raw = raw.replace("\xe9".encode(), b"\xe9") + (json.dumps(good[2]) + "\n").encode()
+    (tmp_path / "in.jsonl").write_bytes(raw)
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(4, 3, 1)
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected(baseline, good)
+    [err] = _errors(tmp_path / "out.jsonl")
+    assert err == {"line": 2, "reason": "invalid UTF-8 byte 0xe9 at byte 26 of the line"}
+    # errors="replace": the byte becomes U+FFFD and the record is restored.
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "rep.jsonl", workers=0, progress=False,
+                  model="baseline", errors="replace")
+    assert s == Summary(4, 4, 0)
+    assert _read_jsonl(tmp_path / "rep.jsonl")[1]["text"] == baseline.restore("caf\ufffd dont")
+    # CSV: a bad byte in a quoted field spanning two lines, a row with too many
+    # fields, and a field far beyond the csv module's 128 KB default limit.
+    big = "word " * 40_000
+    csv_bytes = ("id,text\r\n1,dont go\r\n" + '2,"caf\xe9\nline two"\r\n' + "3,a,b\r\n"
+                 + f"4,{big}\r\n").encode().replace("\xe9".encode(), b"\xe9")
+    (tmp_path / "in.csv").write_bytes(csv_bytes)
+    s = run_batch(tmp_path / "in.csv", tmp_path / "out.csv", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(4, 2, 2)
+    assert _errors(tmp_path / "out.csv") == [
+        {"line": 3, "reason": "invalid UTF-8 byte 0xe9"},
+        {"line": 5, "reason": "3 fields, the header has 2"}]
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
+        assert [r["id"] for r in csv.DictReader(fh)] == ["1", "4"]
+
+
+def test_raw_carriage_return_inside_a_record_is_whitespace(tmp_path, baseline):
+    (tmp_path / "in.jsonl").write_bytes(b'{"id": 1,\r "text": "dont go"}\r\n{"id": 2,\r\n'
+                                        b'"text": "x"}\n')
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(3, 1, 2)  # the record broken by \n is two bad lines
+    assert _read_jsonl(tmp_path / "out.jsonl") == [{"id": 1, "text": baseline.restore(
+        "dont go")}]
+    assert [e["line"] for e in _errors(tmp_path / "out.jsonl")] == [2, 3]
+
+
+def test_lone_surrogates_outside_the_text_never_stop_the_run(tmp_path, baseline):
+    lines = ['{"id": "ok", "text": "dont go", "note": ""}\n',
+             '{"id": "s1", "text": "dont go", "note": "a\\ud800b"}\n',
+             '{"id": "\\udc00", "body": "no text"}\n',
+             '{"id": "last", "text": "dont stop"}\n']
+    (tmp_path / "in.jsonl").write_text("".join(lines), encoding="utf-8")
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(4, 3, 1)
+    out = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert '"note": "a\\ud800b"' in out  # written back as it was read
+    assert [r["id"] for r in map(json.loads, out.splitlines())] == ["ok", "s1", "last"]
+    err_text = (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8")
+    assert err_text == '{"line": 3, "id": "\\udc00", "reason": "missing field \'text\'"}\n'
+    for name in ("out.csv", "out.parquet"):
+        s = run_batch(tmp_path / "in.jsonl", tmp_path / name, workers=0, progress=False,
+                  model="baseline")
+        assert s == Summary(4, 2, 2), name
+        errs = _errors(tmp_path / name)
+        assert [e["line"] for e in errs] == [2, 3]
+        assert "lone surrogate" in errs[0]["reason"] and "'note'" in errs[0]["reason"]
+
+
+def test_extra_fields_round_trip_exactly(tmp_path):
+    lines = ['{"id": 1, "text": "dont go", "big": 1e400, "x": 1.10, "z": -0, "e": 1E5, '
+             '"deep": {"a": [0.50, true, null]}}\n',
+             '{"id": 2, "text": "dont go", "bad": NaN}\n',
+             '{"id": 3, "text": "dont go", "text": "twice"}\n',
+             '{"id": 4, "text": "dont go", "inf": -Infinity}\n']
+    (tmp_path / "in.jsonl").write_text("".join(lines), encoding="utf-8")
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(4, 1, 3)
+    out = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert out.endswith(', "big": 1e400, "x": 1.10, "z": -0, "e": 1E5, '
+                        '"deep": {"a": [0.50, true, null]}}\n')
+    reasons = [(e["line"], e.get("id"), e["reason"]) for e in _errors(tmp_path / "out.jsonl")]
+    assert reasons == [(2, None, "not valid JSON (NaN is not a JSON number)"),
+                       (3, None, "not valid JSON (duplicate key 'text')"),
+                       (4, None, "not valid JSON (-Infinity is not a JSON number)")]
+    # Parquet holds 64-bit floats: 1e400 is an error there, not a silent inf.
+    pytest.importorskip("pyarrow", reason="pyarrow is not installed (the batch extra)")
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.parquet", workers=0, progress=False,
+                  model="baseline")
+    assert s == Summary(4, 0, 4)
+    assert "1e400 is out of the range of a 64-bit float" in _errors(
+        tmp_path / "out.parquet")[0]["reason"]
+
+
+def test_parquet_takes_late_columns_and_refuses_type_changes(tmp_path, baseline):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed (the batch extra)")
+    import pyarrow.parquet as pq
+
+    rows = [{"id": 1, "text": "dont go", "n": 1},
+            {"id": 2, "text": "dont go", "n": 2, "early": True},   # new key, same batch
+            {"id": 3, "text": "dont go", "n": None},
+            {"id": 4, "text": "dont go", "late": "x", "n": 4.5},   # new key, later batch
+            {"id": 5, "text": "dont go", "n": "seven"},            # int then str
+            {"id": 6, "text": "dont go", "n": 6}]
+    _write_jsonl(tmp_path / "in.jsonl", rows)
+    s = run_batch(tmp_path / "in.jsonl", tmp_path / "out.parquet", workers=0, batch_size=2,
+                  progress=False,
+                  model="baseline")
+    assert s == Summary(6, 5, 1)
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.schema.names == ["id", "text", "n", "early", "late"]
+    assert table.schema.field("n").type == pa.float64()  # widened from int64
+    assert table.column("id").to_pylist() == [1, 2, 3, 4, 6]
+    assert table.column("early").to_pylist() == [None, True, None, None, None]
+    assert table.column("late").to_pylist() == [None, None, None, "x", None]
+    assert table.column("n").to_pylist() == [1.0, 2.0, None, 4.5, 6.0]
+    [err] = _errors(tmp_path / "out.parquet")
+    assert err["line"] == 5 and err["id"] == 5
+    assert "Field n has incompatible types" in err["reason"]
+
+
+def test_errors_option_is_a_policy_and_the_file_has_its_own(tmp_path, capsys):
+    from unstrip.batch import main
+
+    _write_jsonl(tmp_path / "in.jsonl", _rows(2))
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path / "in.jsonl"), str(tmp_path / "o.jsonl"), "--errors", "replace.txt"])
+    assert exc.value.code == 2
+    assert "--errors-file PATH" in capsys.readouterr().err
+    assert not (tmp_path / "replace.txt").exists() and not (tmp_path / "o.jsonl").exists()
+    rc = main([str(tmp_path / "in.jsonl"), str(tmp_path / "o.jsonl"), "--workers", "0",
+               "--errors", "replace", "--errors-file", str(tmp_path / "e.jsonl"),
+               "--no-progress"])
+    assert rc == 0 and (tmp_path / "o.jsonl").exists()
+
+
+def _group(pgid: int) -> list[int]:
+    """Live processes of process group ``pgid`` (Linux /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
+def test_kill_9_of_the_run_takes_its_workers_along(tmp_path):
+    _write_jsonl(tmp_path / "in.jsonl", [{"id": k, "text": f"item {k} dont"}
+                                         for k in range(400)])
+    args = [str(tmp_path / "in.jsonl"), str(tmp_path / "out.jsonl"), "--workers", "1",
+            "--batch-size", "4", "--no-progress", "--model", "baseline"]
+    env = {**os.environ, "UNSTRIP_BATCH_TEST_DELAY": "0.05"}
+    proc = _run_module(args, env)
+    journal = tmp_path / "out.jsonl.journal"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if json.loads(journal.read_text())["done"] > 0:
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        assert len(_group(proc.pid)) >= 2, "the run should have a worker by now"
+        os.kill(proc.pid, signal.SIGKILL)  # the run only, as the OOM killer would
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while _group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _group(proc.pid) == []
+    finally:
+        for pid in _group(proc.pid):
+            os.kill(pid, signal.SIGKILL)
