@@ -11,13 +11,18 @@ naming the problem and exit code 2.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -25,7 +30,7 @@ from unstrip import __version__
 from unstrip.corpus import CorpusError, Document, is_jsonl, iter_documents
 from unstrip.profiles import PROFILES
 from unstrip.restorer import PROFILE_CHOICES, Restorer
-from unstrip.textio import InputError, iter_text_chunks
+from unstrip.textio import InputError, check_stream, checked_source, iter_text_chunks
 
 ERRORS = click.Choice(["strict", "replace"])
 
@@ -36,8 +41,23 @@ class _DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
                                                                          "--version")):
+            if args:
+                self._refuse_mistyped_command(args[0])
             args = ["restore", *args]
         return super().parse_args(ctx, args)
+
+    def _refuse_mistyped_command(self, word: str) -> None:
+        """Stop when ``word`` is no file but looks like a command (``fix_encoding``)."""
+        if word.startswith("-") or os.path.lexists(word):
+            return
+        if any(c in word for c in "./\\") or not word.replace("_", "").isalnum():
+            return  # a path: restore says it cannot be read
+        names = sorted(self.commands)
+        guess = difflib.get_close_matches(word.lower().replace("_", "-"), names, n=1,
+                                          cutoff=0.6)
+        if guess:
+            _fail(f"{word}: no such command or file; did you mean `unstrip {guess[0]}`?")
+        _fail(f"{word}: no such command or file; the commands are {', '.join(names)}")
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,28 +82,150 @@ def cli() -> None:
     """
 
 
+class OutputError(ValueError):
+    """An output that cannot be written, with a message naming the user's path."""
+
+
+_live_temps: set[str] = set()
+_TRAPPED = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
+
+
+def _remove_temps_and_die(signum, frame) -> None:
+    """On SIGTERM, SIGINT or SIGHUP: delete unfinished outputs, then die of the signal."""
+    for tmp in list(_live_temps):
+        with suppress(OSError):
+            os.unlink(tmp)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+@contextmanager
+def _signals_remove_temps() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    # A signal the process ignores (SIGINT in a background job) stays ignored.
+    previous = {s: signal.signal(s, _remove_temps_and_die) for s in _TRAPPED
+                if signal.getsignal(s) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _mode_for(target: Path) -> int:
+    """An overwritten file keeps its mode; a new one gets 0666 less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+class _Writer:
+    """A text stream whose write errors name the user's path (not a temp file)."""
+
+    def __init__(self, fh, name: str):
+        self._fh = fh
+        self.name = name
+
+    def _call(self, method: str, *args):
+        try:
+            return getattr(self._fh, method)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"{self.name}: cannot write ({exc.strerror or exc})") from None
+
+    def write(self, text: str) -> int:
+        return self._call("write", text)
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def close(self) -> None:
+        self._call("close")
+
+
+def _cannot_write(path: str, exc: OSError, parent: Path) -> OutputError:
+    if isinstance(exc, FileNotFoundError) and not parent.exists():
+        reason = f"no such directory: {parent}"
+    elif isinstance(exc, NotADirectoryError):
+        reason = f"not a directory: {parent}"
+    else:
+        reason = exc.strerror or str(exc)
+    return OutputError(f"{path}: cannot write ({reason})")
+
+
+def _check_writable(path: str, target: Path | None = None, probe: bool = True) -> None:
+    """Refuse now, naming ``path``, an output that could not be written at ``target``.
+
+    With ``probe``, an unnamed file is created and dropped in the directory
+    to be sure (it leaves nothing behind, even when the process is killed).
+    """
+    target = Path(path) if target is None else target
+    if target.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputError(f"{path}: cannot write (Permission denied)")
+    if probe:
+        try:
+            tempfile.TemporaryFile(dir=target.parent).close()
+        except OSError as exc:
+            raise _cannot_write(path, exc, target.parent) from None
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator:
-    """Standard output, or a file written atomically (renamed into place when done)."""
+    """Standard output, or a file written atomically (renamed into place when done).
+
+    The file gets the mode of the file it replaces, or 0666 less the umask
+    when it is new (as the shell's ``>`` would); the unfinished temporary file
+    next to it is deleted on any error and on SIGTERM, SIGINT and SIGHUP.
+    """
     if path in (None, "-"):
-        yield sys.stdout
-        sys.stdout.flush()
+        out = _Writer(sys.stdout, "<stdout>")
+        yield out
+        out.flush()
         return
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    if target.is_symlink():
+        target = target.resolve()
+    _check_writable(path, target, probe=False)
+    mode = _mode_for(target)
+    with _signals_remove_temps():
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                       dir=target.parent)
+        except OSError as exc:
+            raise _cannot_write(path, exc, target.parent) from None
+        _live_temps.add(tmp)
+        try:
+            fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            out = _Writer(fh, path)
+            try:
+                os.fchmod(fd, mode)
+                yield out
+            finally:
+                out.close()
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _cannot_write(path, exc, target.parent) from None
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+        finally:
+            _live_temps.discard(tmp)
 
 
-def _chunks(path: str | None, errors: str) -> Iterator[str]:
+def _open_input(path: str | None, stack: ExitStack) -> tuple[str, BinaryIO]:
+    """The name to report and an open binary stream of FILE, or of standard input."""
     if path in (None, "-"):
-        yield from iter_text_chunks(sys.stdin.buffer, errors=errors, name="<stdin>")
-        return
+        return "<stdin>", sys.stdin.buffer
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{path}: is a directory, not a text file")
@@ -91,12 +233,47 @@ def _chunks(path: str | None, errors: str) -> Iterator[str]:
         fh = p.open("rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    with fh:
-        yield from iter_text_chunks(fh, errors=errors, name=str(path))
+    return str(path), stack.enter_context(fh)
+
+
+def _check_inputs(paths, errors: str, stack: ExitStack) -> list:
+    """Check every input to its end before anything is written.
+
+    A NUL byte anywhere, or (with --errors strict) a byte that is not UTF-8,
+    stops the run before its first output byte. Files are read twice (this
+    check, then the restoring pass); standard input and pipes are spooled as
+    they are checked (memory up to textio.SPOOL_MEMORY, then an unlinked
+    temporary file). Returns, per input, a path to reopen or a spooled stream.
+    """
+    sources = []
+    for path in paths:
+        with ExitStack() as one:
+            name, raw = _open_input(path, one)
+            if path not in (None, "-") and stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+                check_stream(raw, errors, name)
+                sources.append((name, path))
+                continue
+            src = checked_source(raw, errors, name)
+            if src is not raw:
+                stack.callback(src.close)
+            sources.append((name, src))
+    return sources
+
+
+def _chunks(path: str | None, errors: str) -> Iterator[str]:
+    with ExitStack() as stack:
+        name, fh = _open_input(path, stack)
+        yield from iter_text_chunks(fh, errors=errors, name=name)
 
 
 def _read(path: str | None, errors: str) -> str:
     return "".join(_chunks(path, errors))
+
+
+def _check_readable(path: str) -> None:
+    """Refuse now, in one line naming ``path``, an input file that cannot be read."""
+    with ExitStack() as stack:
+        _open_input(path, stack)
 
 
 def _fail(message: str) -> None:
@@ -108,11 +285,14 @@ def _fail(message: str) -> None:
 def _user_errors() -> Iterator[None]:
     try:
         yield
-    except (InputError, CorpusError, ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
+    except (InputError, OutputError, CorpusError, ValueError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        _fail(f"{where}{exc.strerror or exc}")
 
 
 _profile_option = click.option(
@@ -141,8 +321,8 @@ _errors_option = click.option(
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
               help="Write here instead of standard output (atomically).")
 @_profile_option
 @click.option("--explain", is_flag=True,
@@ -159,25 +339,37 @@ def restore(files, output, profile, explain, fmt, model, errors) -> None:
     one JSON object per file: {"file", "text", "profile", "insertions":
     [{"offset", "insert", "confidence"}], "recased", "encoding_repairs"}, with
     offsets counted in characters of the input.
+
+    Every input is checked to its end before anything is written: a NUL
+    byte anywhere (binary), or a byte that is not UTF-8 under --errors
+    strict, stops the run with exit code 2 and no output. Files are read
+    twice for this; standard input is held (in memory up to 16 MB, beyond
+    that in a temporary file) until its end.
     """
     restorer = Restorer(model)
     explain = explain or fmt == "json"
-    with _user_errors(), _output(output) as out:
-        for path in files or (None,):
-            if explain:
-                result = restorer.explain(_read(path, errors), profile).to_dict()
-                out.write(json.dumps({"file": path or "-", **result}, ensure_ascii=False))
-                out.write("\n")
-            else:
-                for piece in restorer.restore_stream(_chunks(path, errors), profile):
-                    out.write(piece)
+    paths = files or (None,)
+    with _user_errors(), ExitStack() as stack:
+        sources = _check_inputs(paths, errors, stack)
+        out = stack.enter_context(_output(output))
+        for path, (name, src) in zip(paths, sources, strict=True):
+            with ExitStack() as one:
+                fh = src if not isinstance(src, str) else _open_input(src, one)[1]
+                chunks = iter_text_chunks(fh, errors=errors, name=name)
+                if explain:
+                    result = restorer.explain("".join(chunks), profile).to_dict()
+                    out.write(json.dumps({"file": path or "-", **result}, ensure_ascii=False))
+                    out.write("\n")
+                else:
+                    for piece in restorer.restore_stream(chunks, profile):
+                        out.write(piece)
 
 
 @cli.command()
 @click.option("--profile", type=click.Choice(list(PROFILES)), default="seed",
               show_default=True, help="Which damage to apply.")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+@click.argument("file", required=False, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
               help="Write here instead of standard output.")
 @_errors_option
 def damage(profile, file, output, errors) -> None:
@@ -197,8 +389,8 @@ def damage(profile, file, output, errors) -> None:
 
 
 @cli.command("fix-encoding")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+@click.argument("file", required=False, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
               help="Write here instead of standard output.")
 @click.option("--explain", is_flag=True, help="List the repairs on standard error.")
 @_errors_option
@@ -229,8 +421,8 @@ def _load_docs(path: str, errors: str) -> list[Document]:
 
 
 @cli.command("eval")
-@click.argument("gold", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.argument("pred", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("gold", required=False, type=click.Path())
+@click.argument("pred", required=False, type=click.Path())
 @click.option("--profile", type=click.Choice(list(PROFILES)), default="seed",
               show_default=True,
               help="The damage to score against (and to apply when PRED is omitted).")
@@ -238,7 +430,7 @@ def _load_docs(path: str, errors: str) -> list[Document]:
 @click.option("--split", default=None,
               help="Only score JSONL documents whose split field is this (e.g. dev).")
 @click.option("--limit", type=int, default=None, help="Score at most this many documents.")
-@click.option("--iwslt", type=click.Path(exists=True, dir_okay=False),
+@click.option("--iwslt", type=click.Path(),
               help="Score on an IWSLT TED file (token TAB O/COMMA/PERIOD/QUESTION) instead.")
 @click.option("--block", type=int, default=None,
               help="With --iwslt: score only this one of 10 contiguous blocks (-1 = last).")
@@ -264,6 +456,7 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, model, er
         from unstrip import iwslt as iw
 
         with _user_errors():
+            _check_readable(iwslt)
             pairs = iw.read_tsv(iwslt)
             if block is not None:
                 pairs = iw.split_blocks(pairs)[block]
@@ -274,6 +467,9 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, model, er
     with _user_errors():
         if gold is None:
             raise ValueError("give GOLD (and optionally PRED), or --iwslt FILE.tsv")
+        for path in (gold, pred):
+            if path is not None:
+                _check_readable(path)
         golds = _load_docs(gold, errors)
         if split is not None:
             golds = [d for d in golds if d.split == split]
@@ -327,7 +523,7 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path())
 @click.argument("output_path", metavar="OUTPUT", type=click.Path())
 @click.option("--field", default="text", show_default=True, help="Column holding the text.")
 @_profile_option
@@ -336,8 +532,13 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
               "(default: CPUs / 2; 0: in this process). With --engine ray: actors.")
 @click.option("--batch-size", type=int, default=64, show_default=True,
               help="Records per batch; progress is saved after each batch.")
-@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--errors-file", "errors_path", type=click.Path(), default=None,
               help="Where records that cannot be restored go (default OUTPUT.errors.jsonl).")
+@click.option("--errors", "errors_policy", default="strict", show_default=True,
+              metavar="strict",
+              help="Bytes that are not UTF-8, as in the other commands; batch has only "
+              "strict: the line holding them is not restored and goes to the errors file. "
+              "(The errors file itself is --errors-file.)")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
               show_default=True,
               help="local: worker processes on this machine. ray: a Ray Data job "
@@ -350,7 +551,7 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
               help="Show a progress bar.")
 @_model_option
 def batch(input_path, output_path, field, profile, workers, batch_size, errors_path,
-          engine, address, progress, model) -> None:
+          errors_policy, engine, address, progress, model) -> None:
     """Restore the FIELD of every record of a JSONL, CSV or Parquet file.
 
     Other columns are carried through unchanged and the output appears
@@ -368,12 +569,23 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
     files in the input's format, in input order by name; a killed run starts
     over.
     """
+    if errors_policy == "replace":
+        _fail("batch has no --errors replace: a line that is not UTF-8 goes to the errors "
+              "file (name it with --errors-file PATH)")
+    if errors_policy != "strict":
+        _fail(f"--errors is the policy for bytes that are not UTF-8 (strict or replace) in "
+              f"every command; the errors file is now --errors-file {errors_policy}")
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
     if engine == "local" and Path(output_path).is_dir():
         raise click.BadParameter(f"{output_path} is a directory; the local engine writes "
                                  "one file", param_hint="OUTPUT")
     with _user_errors():
+        _check_readable(input_path)
+        if engine == "local":
+            _check_writable(output_path)
+        if errors_path:
+            _check_writable(errors_path)
         if engine == "ray":
             from unstrip.ray_batch import run_ray_batch
 
@@ -399,8 +611,15 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
               help="Restorations run at once in each worker (off the event loop).")
 @click.option("--max-bytes", default=1_000_000, show_default=True, type=int,
               help="Largest request body; larger ones get 413.")
+@click.option("--timeout", default=120.0, show_default=True, type=float,
+              help="Seconds a request may take (503 waiting, 504 restoring); 0: no limit.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=float,
+              help="Seconds a client has to send its headers; 0: no limit.")
+@click.option("--body-timeout", default=30.0, show_default=True, type=float,
+              help="Seconds a client has to send its body (408 after); 0: no limit.")
 @_model_option
-def serve(host, port, workers, threads, max_bytes, model) -> None:
+def serve(host, port, workers, threads, max_bytes, timeout, header_timeout, body_timeout,
+          model) -> None:
     """Serve the HTTP API and the web page (needs: pip install 'unstrip[serve]').
 
     \b
@@ -413,7 +632,8 @@ def serve(host, port, workers, threads, max_bytes, model) -> None:
     except ImportError as exc:
         _fail(f"serving needs the serve extra (pip install 'unstrip[serve]'): {exc}")
     run_server(host=host, port=port, workers=workers, threads=threads, max_bytes=max_bytes,
-               model=model)
+               model=model, timeout=timeout, header_timeout=header_timeout,
+               body_timeout=body_timeout)
 
 
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
@@ -458,7 +678,11 @@ def calibrate(args) -> None:
 
 def main() -> None:
     """Entry point of the ``unstrip`` console script."""
-    cli(prog_name="unstrip")
+    try:
+        cli(prog_name="unstrip")
+    except KeyboardInterrupt:
+        click.echo("unstrip: interrupted", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":
