@@ -23,6 +23,20 @@ removed, so the kept text is untouched.
 For lowercased input the casing head and the punctuation heads decide apart,
 so a period can end a sentence whose next word stays lowercase (``the tests.
 and that``). :func:`sentence_capitals` settles it for the period.
+
+A mark that changes what a number says is worse than a missing one: a
+reader trusts the digits. :func:`number_safe` keeps such a mark (a decimal
+point, ``:``, ``-`` or ``/`` between digits, ``%`` after them, a currency
+sign before them; :func:`value_marks`) only where the model was sure of it,
+while grouping commas, which keep the value, stay free:
+
+>>> text = "pay 1200 a year rose 1450"
+>>> ins = [""] * (len(text) + 1)
+>>> ins[4], ins[6], ins[22] = "$", ".", ","   # $12.00 and 1,450
+>>> conf = [1.0] * len(ins); conf[4], conf[6], conf[22] = 0.73, 0.64, 0.5
+>>> out, _ = number_safe(text, ins, conf, 0.65, 0.9)
+>>> out[4], out[6], out[22]
+('', '', ',')
 """
 
 from __future__ import annotations
@@ -33,7 +47,8 @@ from collections.abc import Sequence
 from unstrip.acronyms import dotted
 from unstrip.tokens import Piece, pieces
 
-__all__ = ["balance", "sentence_capitals", "UNSURE"]
+__all__ = ["balance", "sentence_capitals", "UNSURE", "value_marks", "number_safe",
+           "BETWEEN_DIGITS", "AFTER_DIGITS", "BEFORE_DIGITS"]
 
 UNSURE = 0.6
 """Below this confidence an unmatched quote or bracket is dropped."""
@@ -135,6 +150,97 @@ def _initialism(kept: str, insertions: Sequence[str], word: Piece) -> bool:
         return dotted(word, insertions)
     lead = insertions[word.start] or kept[word.start - 1 : word.start]
     return word.text.isalpha() and lead.endswith(".")
+
+
+# Number safety: marks that change what a number says.
+
+CURRENCY = "$£€¥"
+PERCENT = "%‰"
+BEFORE_DIGITS = frozenset(CURRENCY)
+"""Marks that change a number's value when written right before its first digit."""
+AFTER_DIGITS = frozenset(PERCENT)
+"""Marks that change a number's value when written right after its last digit."""
+BETWEEN_DIGITS = (frozenset(".:-/\u2010\u2011\u2012\u2013\u2014\u2212")
+                  | BEFORE_DIGITS | AFTER_DIGITS)
+"""Marks that change a number's value when written between two of its digits:
+a decimal point, a time's colon, a hyphen, dash or minus (a score, a range, a
+year span), a slash (a date, a fraction), and any ``%`` or currency sign. A
+grouping comma (``1,200``), apostrophe or thin space keeps the value."""
+
+
+def _is_digit(ch: str) -> bool:
+    return "0" <= ch <= "9"
+
+
+def value_marks(text: str, gap: int, insertion: str) -> str:
+    """The characters of ``insertion`` at ``gap`` of ``text`` that change a number's value.
+
+    Only ASCII digits make numbers (the only ones every profile keeps).
+    Between two digits every mark of :data:`BETWEEN_DIGITS` counts; after a
+    digit only ``%``, before a digit only a currency sign.
+
+    >>> value_marks("rose 125", 7, "."), value_marks("rose 125", 7, ",")
+    ('.', '')
+    >>> value_marks("by 35 a", 5, "%,"), value_marks("pay 1200", 4, "$")
+    ('%', '$')
+    >>> value_marks("F16 jet", 1, "-"), value_marks("1200 a", 4, ".")   # no number changes
+    ('', '')
+    """
+    if not insertion:
+        return ""
+    left = gap > 0 and _is_digit(text[gap - 1])
+    right = gap < len(text) and _is_digit(text[gap])
+    if left and right:
+        marks = BETWEEN_DIGITS
+    elif left:
+        marks = AFTER_DIGITS
+    elif right:
+        marks = BEFORE_DIGITS
+    else:
+        return ""
+    return "".join(ch for ch in insertion if ch in marks)
+
+
+def number_safe(
+    text: str,
+    insertions: Sequence[str],
+    confidence: Sequence[float],
+    threshold: float,
+    sign_threshold: float | None = None,
+) -> tuple[list[str], list[float]]:
+    """Drop the marks of :func:`value_marks` inserted with confidence below a threshold.
+
+    ``threshold`` applies to marks between two digits (``12.5``, ``4:00``,
+    ``3-2``, ``9/16``), ``sign_threshold`` (default: ``threshold``) to a
+    ``%`` after a number or a currency sign before one, which the model is
+    less often right about at the same confidence. Returns new insertions
+    and confidences. Where a mark is dropped, the rest of the insertion
+    stays (``%,`` becomes ``,``) with confidence ``1 - p``: the model's
+    probability that the label it chose, at ``p``, was not the written one.
+    Nothing else changes; thresholds of 0 keep everything.
+
+    >>> ins = ["", "", "", "", "", "%,", "", "", ""]
+    >>> conf = [1.0] * 5 + [0.8] + [1.0] * 3
+    >>> out, c = number_safe("by 35 a", ins, conf, 0.5, 0.9)
+    >>> out[5], c[5], number_safe("by 35 a", ins, conf, 0.5)[0][5]
+    (',', 0.2, '%,')
+    """
+    ins, conf = list(insertions), list(confidence)
+    sign = threshold if sign_threshold is None else sign_threshold
+    if threshold <= 0 and sign <= 0:
+        return ins, conf
+    n = len(text)
+    for g, s in enumerate(ins):
+        if not s or conf[g] >= max(threshold, sign):
+            continue
+        drop = value_marks(text, g, s)
+        if not drop:
+            continue
+        between = 0 < g < n and _is_digit(text[g - 1]) and _is_digit(text[g])
+        if conf[g] < (threshold if between else sign):
+            ins[g] = "".join(ch for ch in s if ch not in drop)
+            conf[g] = round(1.0 - conf[g], 4)
+    return ins, conf
 
 
 # Pairing: choose quotes and brackets jointly over a text (Viterbi).

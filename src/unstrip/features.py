@@ -56,7 +56,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from unstrip.alignment import align
-from unstrip.lexicon import choose_form, gap_support
+from unstrip.lexicon import choose_form, gap_support, number_share
 from unstrip.profiles import seed as strip_seed
 from unstrip.tokens import pieces, word_key
 from unstrip.wordcontext import (
@@ -68,6 +68,8 @@ from unstrip.wordcontext import (
     possessive_echo,
     possessive_form,
 )
+
+_HAS_DIGIT = re.compile(r"[0-9]")
 
 __all__ = [
     "CASES",
@@ -597,6 +599,10 @@ def inner_insertions(
                          {g: network[g] for g in cuts}]
                 ranked = agree or ranked
             form, share = ranked[0] if ranked else choose_form(lexicon, word, cased)
+            if not ranked and _HAS_DIGIT.search(word):
+                # A number's marks may change its value: a form counted only
+                # a few times is not sure (unstrip.decoding.number_safe).
+                share = number_share(lexicon, word, cased)
             ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
             sure = gap_support(lexicon, word, cased) if confident is not None and cuts else {}
             for k in range(1, b - a):

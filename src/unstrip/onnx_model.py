@@ -72,7 +72,13 @@ import numpy as np
 
 from unstrip.acronyms import bracket_acronyms, initialism_periods
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
-from unstrip.decoding import mark_moves, pair_marks, sentence_capitals, transition_groups
+from unstrip.decoding import (
+    mark_moves,
+    number_safe,
+    pair_marks,
+    sentence_capitals,
+    transition_groups,
+)
 from unstrip.features import (
     DEFAULT_VOCAB,
     LabelSet,
@@ -108,6 +114,19 @@ casing accuracy 0.9598 / 0.9600 / 0.9602 / 0.9551 / 0.9501 and F1 on cased
 words 0.843 / 0.845 / 0.851 / 0.840 / 0.825 with the fallback below 0 (never)
 / 0.5 / 0.7 / 0.9 / 0.95. Whatever the head says, the text's first letter
 is a capital (:attr:`WindowPredictor.sentence_starts`)."""
+
+
+NUMBER_CONFIDENCE = 0.65
+"""The :attr:`WindowPredictor.number_confidence` of a model whose ``config.json`` does not say.
+
+Chosen on the news ``tune`` documents (:func:`unstrip.evalsets.documents`,
+``seed`` profile) with ``benchmarks/number_safety.py``, with
+:data:`NUMBER_SIGN_CONFIDENCE`: the pair with the best number value
+precision whose news micro-F1 is at most 0.003 below writing every mark."""
+
+NUMBER_SIGN_CONFIDENCE = 0.9
+"""The :attr:`WindowPredictor.number_sign_confidence` of a model whose ``config.json``
+does not say (chosen with :data:`NUMBER_CONFIDENCE`)."""
 
 
 def _default_lexicon() -> dict[str, dict[str, int]]:
@@ -204,6 +223,18 @@ class WindowPredictor:
     initialisms = False
     """Whether an initialism written with inner periods gets its final one
     (:func:`unstrip.acronyms.initialism_periods`: ``3 p.m. on``)."""
+
+    number_confidence = 0.0
+    """Confidence below which a mark that changes a number's value is not
+    written between its digits (:func:`unstrip.decoding.number_safe`: a
+    decimal point, ``:``, ``-`` or ``/``), whichever part decided it: the
+    network's heads, the lexicon or the word-context table. 0 writes every
+    such mark (as while training); a loaded model takes ``config.json``
+    ``"decoding"`` ``"number_confidence"``, else :data:`NUMBER_CONFIDENCE`."""
+
+    number_sign_confidence = 0.0
+    """The same for a ``%`` after a number or a currency sign before one
+    (``"number_sign_confidence"``, else :data:`NUMBER_SIGN_CONFIDENCE`)."""
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
@@ -339,6 +370,9 @@ class WindowPredictor:
         if self.initialisms:
             for g, s in initialism_periods(kept, ins).items():
                 ins[g] = s
+        if self.number_confidence > 0 or self.number_sign_confidence > 0:
+            ins, conf = number_safe(text, ins, conf, self.number_confidence,
+                                    self.number_sign_confidence)
         if not cased and len(heads) > 2 and self.sentence_starts == "all":
             kept = sentence_capitals(kept, ins)
         return Prediction(ins, conf, kept, case_conf)
@@ -592,6 +626,9 @@ class OnnxModel(WindowPredictor):
         model.acronyms = bool(decoding.get("acronyms", True))
         model.initialisms = bool(decoding.get("initialisms", True))
         model.mixed_case = bool(decoding.get("mixed_case", True))
+        model.number_confidence = float(decoding.get("number_confidence", NUMBER_CONFIDENCE))
+        model.number_sign_confidence = float(
+            decoding.get("number_sign_confidence", NUMBER_SIGN_CONFIDENCE))
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             model.word_context = _shipped_word_context()
         return model
