@@ -47,8 +47,11 @@ characters each) once the limit passes or the client disconnects, so the slot
 is free again within one window's work. A client must send its headers within
 10 s (``--header-timeout``; the connection is closed, with a 408 if it had
 begun a request) and its body within 30 s of them (``--body-timeout``; 408).
-Texts of :data:`LONG_TEXT` characters or more share ``threads - 1`` slots, so
-long texts never take every slot from short ones.
+Texts of :data:`LONG_TEXT` characters or more run in a lane of their own
+(``threads - 1`` at once, at least 1) and give way to short ones: while a
+short request is waiting or running, a long restoration pauses before its
+next window (for at most :data:`_YIELD_MAX` seconds at a time, so it is never
+starved), so a few megabyte requests do not slow everyone else down.
 
 Sizing workers
 --------------
@@ -115,7 +118,12 @@ DEFAULT_BODY_TIMEOUT = 30.0
 """Seconds a client has to send a request's body once its headers are in."""
 
 LONG_TEXT = 20_000
-"""Texts of this many characters or more share ``threads - 1`` slots (at least 1)."""
+"""Texts of this many characters or more share ``threads - 1`` slots (at least 1) and give
+way to shorter ones between windows."""
+
+_YIELD_MAX = 1.0
+"""Longest pause, in seconds, of a long restoration between two windows while short
+requests are being served."""
 
 _DRAIN_LIMIT = 16_000_000
 """An over-limit body up to this size is read and dropped before the 413 is sent, so the
@@ -395,10 +403,10 @@ async def _await_disconnect(receive, stop: threading.Event, scope: anyio.CancelS
 async def _limited(request: Request, work, long: bool) -> Response:
     """Run ``work(check)`` in a worker thread within the request's time limit.
 
-    The request first waits for a slot (two, for a long text: the long lane,
-    then a general one); ``check`` raises :class:`_Stopped` once the time
-    limit passes or the client disconnects, and the windowed restoration
-    calls it between windows.
+    The request first waits for a slot (in the long lane for a long text);
+    ``check`` raises :class:`_Stopped` once the time limit passes or the
+    client disconnects, and the windowed restoration calls it between
+    windows (where a long one also gives way to short ones).
     """
     state = request.app.state
     limit = state.timeout
@@ -408,11 +416,30 @@ async def _limited(request: Request, work, long: bool) -> Response:
     def check() -> None:
         if stop.is_set() or time.monotonic() > deadline:
             raise _Stopped
+        if long:  # give way to short requests, for a while
+            until = time.monotonic() + _YIELD_MAX
+            while state.short_active and time.monotonic() < until:
+                time.sleep(0.01)
+                if stop.is_set() or time.monotonic() > deadline:
+                    raise _Stopped
 
+    if not long:
+        state.short_active += 1
+    try:
+        return await _run_in_lane(request, work, long, check, stop, deadline)
+    finally:
+        if not long:
+            state.short_active -= 1
+
+
+async def _run_in_lane(request: Request, work, long: bool, check, stop: threading.Event,
+                       deadline: float) -> Response:
+    state = request.app.state
+    limit = state.timeout
     answer: Response = JSONResponse({"detail": "the client went away"}, 499)
     async with anyio.create_task_group() as tg:
         tg.start_soon(_await_disconnect, request.receive, stop, tg.cancel_scope)
-        lanes = [state.long_lane, state.limiter] if long else [state.limiter]
+        lanes = [state.long_lane] if long else [state.limiter]
         async with AsyncExitStack() as slots:
             with anyio.move_on_after(deadline - time.monotonic()) as waiting:
                 for lane in lanes:
@@ -431,8 +458,30 @@ async def _limited(request: Request, work, long: bool) -> Response:
                             "detail": f"restoring took longer than the time limit of {limit:g}"
                             " s and was stopped; split the text into smaller pieces"
                         }, 504)
+                finally:
+                    if long:
+                        with anyio.CancelScope(shield=True):
+                            await anyio.to_thread.run_sync(_trim_memory)
         tg.cancel_scope.cancel()
     return answer
+
+
+def _trim_memory() -> None:
+    """Give freed heap memory back to the system (glibc only), so that a burst of long
+    texts does not leave the process's RSS at its high-water mark."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _json(payload) -> Response:
@@ -470,6 +519,7 @@ def create_app(
         app.state.limiter = anyio.CapacityLimiter(threads)
         app.state.long_lane = anyio.CapacityLimiter(max(1, threads - 1))
         app.state.timeout = timeout
+        app.state.short_active = 0  # short requests waiting or running
         yield
 
     app = FastAPI(
