@@ -129,9 +129,8 @@ _DRAIN_LIMIT = 16_000_000
 """An over-limit body up to this size is read and dropped before the 413 is sent, so the
 client sees the answer instead of a reset connection; a larger one is cut off."""
 
-Profile = Literal["auto", "seed", "lower", "newlines", "mojibake"]
-if set(get_args(Profile)) != set(PROFILE_CHOICES):  # keep the two in step
-    raise ImportError("server.Profile differs from restorer.PROFILE_CHOICES")
+Profile = Literal[PROFILE_CHOICES]  # the restorer's choices, whatever they are
+assert set(get_args(Profile)) == set(PROFILE_CHOICES)
 
 
 # -- request and response bodies ----------------------------------------------------------
@@ -484,10 +483,11 @@ def _trim_memory() -> None:
 _malloc_trim = None
 
 
-def _json(payload) -> Response:
-    """A JSON answer serialised here, in the worker thread, not on the event loop."""
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode("utf-8"), media_type="application/json")
+def _json(model: type[BaseModel], payload: dict) -> Response:
+    """``payload`` checked against ``model`` (and cut down to its fields) and serialised
+    here, in the worker thread, not on the event loop."""
+    return Response(model.model_validate(payload).model_dump_json(),
+                    media_type="application/json")
 
 
 # -- the application ----------------------------------------------------------------------
@@ -547,7 +547,8 @@ def create_app(
             return _not_ready()
         text, profile = body.text, body.profile
         return await _limited(
-            request, lambda check: _json(_watched(r, check).explain(text, profile).to_dict()),
+            request, lambda check: _json(RestoreResponse,
+                                _watched(r, check).explain(text, profile).to_dict()),
             long=len(text) >= LONG_TEXT)
 
     @app.post("/v1/fix-encoding", response_model=FixEncodingResponse)
@@ -559,7 +560,8 @@ def create_app(
         def work(check):
             check()
             text, repairs = fix_encoding_and_explain(body.text)
-            return _json({"text": text, "repairs": [r._asdict() for r in repairs]})
+            return _json(FixEncodingResponse,
+                         {"text": text, "repairs": [r._asdict() for r in repairs]})
 
         return await _limited(request, work, long=len(body.text) >= LONG_TEXT)
 
