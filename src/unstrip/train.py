@@ -46,6 +46,7 @@ import random
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from unstrip.corpus import iter_documents
+from unstrip.encode_corpus import encode_texts
 from unstrip.evalsets import FAMILIES
 from unstrip.features import (
     CASE_CLASSES,
@@ -63,7 +65,6 @@ from unstrip.features import (
     DocArrays,
     LabelSet,
     WordPieces,
-    label_documents,
     load_label_sets,
     pack_windows,
     remap,
@@ -84,6 +85,21 @@ def split_of(doc_id: str, split: str | None) -> str:
         return split
     h = int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:4], "big")
     return "dev" if h % 20 == 0 else "train"
+
+
+def lr_by_time(elapsed: float, limit: float, warmup: float, peak: float) -> float:
+    """Learning rate after ``elapsed`` of ``limit`` seconds: warmup, then decay to 0 at the limit.
+
+    For runs bounded by time (``--max-minutes --time-schedule``), whose step
+    count is not known in advance; ``warmup`` is a fraction of the time.
+
+    >>> [round(lr_by_time(t, 100, 0.1, 1.0), 6) for t in (0, 10, 55, 100)]
+    [0.0, 1.0, 0.5, 0.0]
+    """
+    p = min(1.0, elapsed / max(limit, 1e-9))
+    if p < warmup:
+        return peak * p / warmup
+    return peak * (1.0 - p) / max(1e-9, 1.0 - warmup)
 
 
 def lr_at(step: int, max_steps: int, warmup: int, peak: float) -> float:
@@ -309,22 +325,24 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
         if not case or "case" in data:
             return data, after, before
     t0 = time.time()
-    it = label_documents(
-        tqdm(train_texts, desc="encoding", unit="doc", file=sys.stderr,
-             disable=getattr(args, "no_progress", False)),
-        wp, args.profiles,
-    )
+    parts = encode_texts(train_texts, args.vocab, wp.split_s, args.profiles,
+                         getattr(args, "workers", 1),
+                         progress=not getattr(args, "no_progress", False))
     if labels_file.exists():
         after, before = load_label_sets(labels_file)
     else:
-        after = LabelSet.from_counts(it.after_counts, args.after_labels)
-        before = LabelSet.from_counts(it.before_counts, args.before_labels)
+        after = LabelSet.from_counts(sum((it.after_counts for it in parts), Counter()),
+                                     args.after_labels)
+        before = LabelSet.from_counts(sum((it.before_counts for it in parts), Counter()),
+                                      args.before_labels)
         save_label_sets(labels_file, after, before)
     docs = [
         DocArrays(ids, shapes, remap(a, it.strings, after), remap(b, it.strings, before),
                   c if case else None)
+        for it in parts
         for (ids, shapes), (a, b), c in zip(it.inputs, it.labels, it.case, strict=True)
     ]
+    del parts
     data = pack_windows(docs, args.window, wp.cls_id, wp.sep_id, wp.pad_id)
     if groups is not None:
         # One example per profile per text, in profile order (empty encodings
@@ -529,9 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--mix-words", type=int, default=None, metavar="N",
                     help="words of training text the mix is made of (scarce sources repeat, "
                     "plentiful ones are sampled); default: all words of the sources named")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes that encode the corpus before training")
     ap.add_argument("--max-minutes", type=float, default=None, metavar="M",
                     help="stop after M minutes of training, saving a checkpoint (resume by "
                     "running the same command again)")
+    ap.add_argument("--time-schedule", action="store_true",
+                    help="with --max-minutes: warm up and decay the learning rate over the "
+                    "minutes instead of the steps (for runs whose speed is not known)")
     ap.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB, help="WordPiece vocabulary")
     ap.add_argument("--split-s", action=argparse.BooleanOptionalAction, default=True,
                     help="cut a word's final s into its own piece (group|'|s) so the "
@@ -662,6 +685,9 @@ def main(argv: list[str] | None = None) -> int:
         mask = (batch["ids"] != wp.pad_id).long()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.max_steps, warmup, args.lr)
+            if deadline is not None and args.time_schedule:
+                g["lr"] = lr_by_time(time.time() - t0, 60 * args.max_minutes, args.warmup,
+                                     args.lr)
         with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
             out_heads = net(batch["ids"], batch["shapes"], mask)
         loss = _head_loss(out_heads[0], batch["after"]) + _head_loss(out_heads[1], batch["before"])

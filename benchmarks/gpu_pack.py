@@ -1,0 +1,73 @@
+"""Pack what a device machine needs for `benchmarks/gpu_train.sh` into `.gpu/` (git-ignored).
+
+A device machine sees the repository but not `../shared`, and what travels is
+limited to 64 MiB. This writes into `.gpu/`:
+
+- `corpora/mix.jsonl.gz`: the training documents the shipped mix chooses for
+  `--words` words (`unstrip.train.mix_documents`; train split only, so no dev
+  document, no IWSLT talk and no seed article travels);
+- `dev2012.tsv`: the IWSLT development file, to score blocks 1-5 there;
+- `wheels/`: the pure-Python or manylinux wheels of the runtime packages the
+  device image lacks (ftfy, wcwidth, rapidfuzz), for Python 3.12.
+
+    python benchmarks/gpu_pack.py --words 12000000
+    # then, with the device tool: carry [".gpu"], command:
+    #   pip install -q --no-index --no-deps --target /tmp/site .gpu/wheels/*.whl &&
+    #   PYTHONPATH=/tmp/site bash benchmarks/gpu_train.sh $OUT/x 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from unstrip.corpus import corpus_files, shared_dir
+from unstrip.train import DEFAULT_MIX, mix_documents, parse_mix, read_corpora
+
+WHEELS = ["ftfy==6.3.1", "wcwidth==0.7.0", "rapidfuzz==3.14.6"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--words", type=int, default=12_000_000, help="words of training text")
+    ap.add_argument("--mix", default=DEFAULT_MIX, help="mix shares (see unstrip train --help)")
+    ap.add_argument("--out", type=Path, default=Path(".gpu"), help="folder to write")
+    ap.add_argument("--no-wheels", action="store_true", help="skip downloading wheels")
+    args = ap.parse_args()
+    shared = shared_dir()
+    if shared is None:
+        print("../shared is absent: no corpora to pack", file=sys.stderr)
+        return 1
+    docs, _ = read_corpora([str(p) for p in corpus_files(shared)], None, 0)
+    mix = parse_mix(args.mix)
+    texts, groups, report = mix_documents(docs, mix, args.words)
+    (args.out / "corpora").mkdir(parents=True, exist_ok=True)
+    with gzip.open(args.out / "corpora" / "mix.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for i, (text, group) in enumerate(zip(texts, groups, strict=True)):
+            fh.write(json.dumps({"id": f"mix-{i}", "source": group, "split": "train",
+                                 "text": text}) + "\n")
+    tsv = shared / "benchmarks" / "iwslt" / "dev2012.tsv"
+    if tsv.exists():
+        shutil.copy(tsv, args.out / "dev2012.tsv")
+    if not args.no_wheels:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+             "--python-version", "3.12", "--implementation", "cp",
+             "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
+             "-d", str(args.out / "wheels"), *WHEELS],
+            check=True,
+        )
+    for g, r in report.items():
+        print(f"{g:10s} {r['taken']:>11,} words")
+    size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
+    print(f"{args.out}: {size / 2**20:.1f} MiB (with the repository, keep under 64 MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
