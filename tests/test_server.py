@@ -58,7 +58,7 @@ def test_restore_round_trip_keeps_every_character(client, text):
     r = client.post("/v1/restore", json={"text": text})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"text", "profile", "insertions", "recased", "encoding_repairs"}
+    assert set(body) == {"text", "profile", "insertions", "recased", "encoding_repairs", "parts"}
     out = body["text"]
     assert out != text
     kept = [seed(line) for line in out.split("\n")]  # line breaks are kept as they are
@@ -88,7 +88,8 @@ def test_every_profile_is_accepted(client, profile):
 def test_restore_repairs_encoding_first(client):
     body = client.post("/v1/restore", json={"text": "Itâ€™s â€œfineâ€ â€” really"}).json()
     assert body["text"] == "It’s “fine” — really"
-    assert body["profile"] == "punctuated" and body["insertions"] == []
+    # Curly quotes and a dash but no ASCII punctuation: what the punct profile leaves.
+    assert body["profile"] == "punct" and body["insertions"] == []
     assert body["encoding_repairs"][0] == {
         "kind": "decode", "position": 2, "before": "â€™", "after": "’"
     }
@@ -119,7 +120,7 @@ def test_empty_text(client, text):
     r = client.post("/v1/restore", json={"text": text})
     assert r.status_code == 200
     assert r.json() == {"text": text, "profile": "empty", "insertions": [], "recased": [],
-                        "encoding_repairs": []}
+                        "encoding_repairs": [], "parts": []}
     assert client.post("/v1/fix-encoding", json={"text": ""}).json() == {"text": "", "repairs": []}
 
 
@@ -221,9 +222,9 @@ def test_model_is_loaded_once_at_startup(restorer):
 
 
 def test_json_response_is_plain_utf8(client):
-    r = client.post("/v1/restore", json={"text": "Zoë’s café"})
+    r = client.post("/v1/restore", json={"text": "Zoë’s café."})
     assert r.status_code == 200
-    assert json.loads(r.content.decode("utf-8"))["text"] == "Zoë’s café"
+    assert json.loads(r.content.decode("utf-8"))["text"] == "Zoë’s café."
 
 
 class _Slow:

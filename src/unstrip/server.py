@@ -193,12 +193,19 @@ class RepairOut(BaseModel):
     after: str
 
 
+class PartOut(BaseModel):
+    start: int
+    end: int
+    profile: str = Field(description="The damage this line (or piece) was treated as.")
+
+
 class RestoreResponse(BaseModel):
     text: str = Field(description="The restored text.")
     profile: str = Field(description="Damage found: seed, lower, punctuated or empty.")
     insertions: list[InsertionOut]
     recased: list[RecaseOut]
     encoding_repairs: list[RepairOut]
+    parts: list[PartOut] = Field(description="What each non-blank line was treated as.")
 
 
 class FixEncodingResponse(BaseModel):
