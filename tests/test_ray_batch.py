@@ -74,18 +74,23 @@ def test_bad_records_go_to_errors_file(tmp_path, cluster):
     lines[2] = "{not json\n"
     lines[4] = json.dumps({"id": "no-text", "body": "x"}) + "\n"
     lines.insert(1, json.dumps({"id": "int", "text": 5}) + "\n")
+    lines[0] = lines[0][:-2] + ', "x": 1.10, "big": 1e400}\n'  # numbers as written
+    lines.append('{"id": "dup", "text": "a", "text": "b"}\n')
     src = tmp_path / "in.jsonl"
     src.write_text("".join(lines) + "\n\n", encoding="utf-8")
     s = run_ray_batch(src, tmp_path / "out", workers=1, batch_size=2, model="baseline",
                       progress=False)
-    assert s == Summary(7, 4, 3)
+    assert s == Summary(8, 4, 4)
     assert s.records_in == s.records_out + s.errors
     errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").open()]
-    assert {e["id"] for e in errors} == {None, "no-text", "int"}
-    reasons = {e["id"]: e["reason"] for e in errors}
-    assert reasons["no-text"] == "missing field 'text'"
-    assert reasons["int"] == "field 'text' is int, not a string"
-    assert reasons[None].startswith("not valid JSON")
+    assert sorted(e.get("id", "-") for e in errors) == ["-", "-", "int", "no-text"]
+    reasons = sorted(e["reason"] for e in errors)
+    assert reasons[0] == "field 'text' is int, not a string"
+    assert reasons[1] == "missing field 'text'"
+    assert reasons[2].startswith("not valid JSON (Expecting property name")
+    assert reasons[3].startswith("not valid JSON (duplicate key 'text')")
+    first = (tmp_path / "out" / "part-000000.jsonl").read_text().splitlines()[0]
+    assert first.endswith(', "x": 1.10, "big": 1e400}')
     assert [r["id"] for r in _read_jsonl_parts(tmp_path / "out")] == ["r0", "r1", "r3", "r5"]
 
 

@@ -27,9 +27,11 @@ Where it differs from the local engine, and why:
 - A killed run is not resumed from where it stopped: Ray retries failed tasks
   itself, and running the command again starts over (removing a stale
   ``OUTPUT.partial``).
-- JSONL lines are parsed inside the actors, so a malformed line goes to the
-  errors file (id null, the reason quoting its start) instead of failing the
-  read; ids are the records' own ``id`` fields (positions are not known).
+- JSONL lines are parsed inside the actors (as strictly as the local engine:
+  numbers kept as written, no NaN, no duplicate keys), so a malformed line
+  goes to the errors file (the reason quoting its start) instead of failing
+  the read; error records name the records' own ``id`` when they have one,
+  not their line (positions are not known).
 - On a cluster every node needs ``pip install 'unstrip[ray]'`` and must see
   INPUT and OUTPUT at the same paths (a shared file system).
 """
@@ -51,6 +53,7 @@ from unstrip.batch import (
     _columns,
     _format,
     _json_line,
+    _json_reason,
     restore_one,
 )
 from unstrip.restorer import PROFILE_CHOICES, Restorer
@@ -94,8 +97,8 @@ class _RestoreActor:
                                   self.max_chars)
         if reason is None:
             return out, None
-        rid = rec.get("id") if isinstance(rec, dict) else None
-        return None, _json_line({"id": rid, "reason": reason})
+        head = {"id": rec["id"]} if isinstance(rec, dict) and "id" in rec else {}
+        return None, _json_line({**head, "reason": reason}, strict=False)
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -106,10 +109,9 @@ class _RestoreActor:
             for line in batch.column("text").to_pylist():
                 if not line.strip():
                     continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    rec = _Bad(f"not valid JSON ({exc.msg}): {line[:60]!r}")
+                rec, reason = _json_reason(line)
+                if reason is not None:
+                    rec = _Bad(f"{reason}: {line[:60]!r}")
                 out, error = self._one(rec)
                 lines.append(_json_line(out) if error is None else "")
                 errors.append(error)
