@@ -102,6 +102,7 @@ __all__ = [
     "render_gold",
     "score",
     "split_blocks",
+    "select_blocks",
     "strip_token",
 ]
 
@@ -557,6 +558,26 @@ def split_blocks(
         cuts.append(cut)
     cuts.append(n)
     return [list(pairs[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def select_blocks(pairs: Sequence[tuple[str, str]], spec: str,
+                  n_blocks: int = 10) -> list[tuple[str, str]]:
+    """The tokens of blocks ``spec`` of :func:`split_blocks`, numbered from 1: ``"6-10"``, ``"3"``.
+
+    dev2012 blocks 1-5 are for choosing settings; blocks 6-10 only for reporting.
+
+    >>> p = [(f"w{i}", "PERIOD") for i in range(20)]
+    >>> [t for t, _ in select_blocks(p, "9-10")], len(select_blocks(p, "1-5"))
+    (['w16', 'w17', 'w18', 'w19'], 10)
+    """
+    first, _, last = spec.partition("-")
+    try:
+        lo, hi = int(first), int(last or first)
+    except ValueError:
+        lo = hi = 0
+    if not 1 <= lo <= hi <= n_blocks:
+        raise ValueError(f"bad block range {spec!r}: write A-B with 1 <= A <= B <= {n_blocks}")
+    return [pair for block in split_blocks(pairs, n_blocks)[lo - 1 : hi] for pair in block]
 
 
 def holdout(
