@@ -475,6 +475,8 @@ def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> 
         left = last[j - 1] if j else -1
         right = first[j] if j < len(view) else n
         s = _allowed(bare.insertions[j], kind)
+        if s and "\ufffd" in text[max(0, left) : right + 1]:
+            s = "".join(c for c in s if not c.isalnum())  # the bad byte may be that letter
         if right == left + 1:
             if s:
                 ins[right], conf[right] = s, bare.confidence[j]
