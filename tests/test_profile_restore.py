@@ -172,3 +172,13 @@ def test_stream_of_a_long_stripped_line_equals_explain():
     r = small.explain(line)
     assert out == r.text and len(r.parts) == 2 and r.profile == "lower"
     assert PROFILES["lower"](out) == line
+
+
+def test_parts_do_not_depend_on_how_the_input_is_chunked():
+    from unstrip.restorer import PART_CHARS, _parts
+
+    text = ("a b " * (PART_CHARS // 3)) + "\n\nend\n" + "c " * 10
+    whole = list(_parts([text]))
+    pieces = list(_parts(text[i : i + 777] for i in range(0, len(text), 777)))
+    assert whole == pieces and "".join(p for _, p, _ in whole) == text
+    assert max(len(p) for _, p, _ in whole) <= PART_CHARS

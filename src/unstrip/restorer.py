@@ -649,7 +649,7 @@ def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:
         if brk is not None and brk.end() == len(buf) and not final:
             more()  # the run of breaks may go on in the next chunk
             continue
-        if brk is None and len(buf) > PART_CHARS:
+        if (len(buf) > PART_CHARS if brk is None else brk.start() > PART_CHARS):
             cut = buf.rfind(" ", 1, PART_CHARS)
             cut = cut if cut > 0 else PART_CHARS
             yield base, buf[:cut], first_line
