@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -147,3 +153,199 @@ def test_train_and_export_are_reachable(cmd):
     pytest.importorskip("torch")
     p = run(cmd, "--help")
     assert p.returncode == 0 and f"unstrip {cmd}".encode() in p.stdout
+
+
+# Issue 14 item 5, issue 16 "command line": file errors, output files, signals, binary input.
+
+
+def _one_line(stderr: bytes) -> str:
+    text = stderr.decode()
+    assert text.count("\n") == 1 and "Traceback" not in text, text
+    return text
+
+
+@pytest.mark.parametrize(("word", "meant"), [("fix_encoding", "fix-encoding"),
+                                             ("evaluate", "eval"), ("restor", "restore")])
+def test_mistyped_command_says_which_was_meant(tmp_path, word, meant):
+    (tmp_path / "x.txt").write_text("dont go", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "unstrip.cli", word, "x.txt"], cwd=tmp_path,
+                       capture_output=True)
+    assert p.returncode == 2 and p.stdout == b""
+    msg = _one_line(p.stderr)
+    assert f"did you mean `unstrip {meant}`" in msg and "cannot read" not in msg
+
+
+def test_missing_file_that_looks_like_a_path_is_still_cannot_read(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "unstrip.cli", "restore.txt"], cwd=tmp_path,
+                       capture_output=True)
+    assert p.returncode == 2 and "restore.txt: cannot read" in _one_line(p.stderr)
+
+
+def test_output_into_missing_directory_names_the_users_path(tmp_path):
+    out = tmp_path / "no" / "such" / "out.txt"
+    p = run("--model", "baseline", "-o", str(out), stdin=b"dont go")
+    assert p.returncode == 2
+    msg = _one_line(p.stderr)
+    assert f"{out}: cannot write" in msg and str(tmp_path / "no" / "such") in msg
+    assert ".out.txt." not in msg and not out.parent.exists()
+
+
+def _read_only_dir(tmp_path):
+    if os.geteuid() != 0:
+        d = tmp_path / "ro"
+        d.mkdir()
+        d.chmod(0o555)
+        return d
+    try:  # root ignores permission bits; sysfs still refuses new files
+        tempfile.mkstemp(dir="/sys")
+    except PermissionError:
+        return Path("/sys")
+    pytest.skip("running as root and no read-only directory to write into")
+
+
+def test_output_into_read_only_place_is_one_line_not_a_traceback(tmp_path):
+    out = _read_only_dir(tmp_path) / "out.txt"
+    p = run("--model", "baseline", "-o", str(out), stdin=b"dont go")
+    assert p.returncode == 2 and p.stdout == b""
+    msg = _one_line(p.stderr)
+    assert msg == f"unstrip: {out}: cannot write (Permission denied)\n"
+
+
+def test_permission_error_while_creating_output_names_the_users_path(tmp_path, monkeypatch):
+    def refuse(*args, dir=None, **kwargs):
+        raise PermissionError(13, "Permission denied", str(Path(dir) / ".out.txt.abc123"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    src = tmp_path / "in.txt"
+    src.write_text("dont go", encoding="utf-8")
+    for cmd in (["restore", "--model", "baseline"], ["damage"], ["fix-encoding"]):
+        r = CliRunner().invoke(cli, [*cmd, str(src), "-o", str(tmp_path / "out.txt")])
+        assert r.exit_code == 2, r.output
+        assert r.output == f"unstrip: {tmp_path / 'out.txt'}: cannot write (Permission denied)\n"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_output_file_gets_the_umask_mode(tmp_path, mask):
+    out = tmp_path / "out.txt"
+    p = subprocess.run([sys.executable, "-m", "unstrip.cli", "damage", "-o", str(out)],
+                       input=b"Don't go.", capture_output=True, preexec_fn=lambda: os.umask(mask))
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    assert out.read_text(encoding="utf-8") == "Dont go"
+
+
+def test_overwritten_output_keeps_its_mode(tmp_path):
+    out = tmp_path / "out.txt"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o640)
+    p = subprocess.run([sys.executable, "-m", "unstrip.cli", "damage", "-o", str(out)],
+                       input=b"Don't go.", capture_output=True, preexec_fn=lambda: os.umask(0))
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640 and out.read_text() == "Dont go"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_leaves_no_temp_file(tmp_path, sig):
+    words = "the groups leader said its a selfproclaimed win and we dont know why".split()
+    src = tmp_path / "in" / "big.txt"
+    src.parent.mkdir()
+    src.write_text(" ".join(words[i * 7 % len(words)] for i in range(40_000)), encoding="utf-8")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "unstrip.cli", "--model", "baseline",
+                             str(src), "-o", str(outdir / "out.txt")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(outdir.iterdir()):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "no temporary output appeared"
+            time.sleep(0.02)
+        assert proc.poll() is None, "restoring finished before the signal; make the input larger"
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -sig
+    assert list(outdir.iterdir()) == []
+
+
+def _nul_at(offset: int, size: int) -> bytes:
+    data = bytearray(b"its a word " * (size // 11 + 1))[:size]
+    data[offset] = 0
+    return bytes(data)
+
+
+@pytest.mark.parametrize("offset", [500_001, 1_100_000])
+@pytest.mark.parametrize("via", ["file", "stdin"])
+def test_binary_refused_before_any_output_wherever_the_nul_is(tmp_path, offset, via):
+    data = _nul_at(offset, 1_200_000)
+    if via == "file":
+        (tmp_path / "x.txt").write_bytes(data)
+        p = run("--model", "baseline", str(tmp_path / "x.txt"))
+    else:
+        p = run("--model", "baseline", stdin=data)
+    assert p.returncode == 2 and p.stdout == b""
+    assert f"binary file (NUL byte at offset {offset})" in _one_line(p.stderr)
+
+
+@pytest.mark.parametrize("via", ["file", "stdin"])
+def test_invalid_utf8_after_the_first_megabyte_refused_before_output(tmp_path, via):
+    data = b"its a word " * 100_000 + b"caf\xe9"
+    if via == "file":
+        (tmp_path / "x.txt").write_bytes(data)
+        p = run("restore", "--model", "baseline", str(tmp_path / "x.txt"))
+    else:
+        p = run("restore", "--model", "baseline", stdin=data)
+    assert p.returncode == 2 and p.stdout == b""
+    assert "invalid UTF-8 byte 0xe9 at byte offset 1100003" in _one_line(p.stderr)
+
+
+def test_second_file_binary_refused_before_the_first_is_written(tmp_path):
+    (tmp_path / "a.txt").write_text("dont go", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"text\x00")
+    p = run("restore", "--model", "baseline", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+    assert p.returncode == 2 and p.stdout == b"" and b"b.txt: looks like a binary" in p.stderr
+
+
+@pytest.mark.parametrize("args", [["eval", "{d}/gold.txt"], ["eval", "--iwslt", "{d}/x.tsv"],
+                                  ["restore", "{d}"], ["batch", "{d}/in.jsonl", "{d}/o.jsonl"],
+                                  ["damage", "{d}/x.txt"]])
+def test_every_input_file_error_is_one_line_naming_the_path(tmp_path, args):
+    args = [a.format(d=tmp_path) for a in args]
+    r = CliRunner().invoke(cli, args)
+    named = next(a for a in args if str(tmp_path) in a)
+    assert r.exit_code == 2
+    assert r.output.startswith(f"unstrip: {named}: ") and r.output.count("\n") == 1, r.output
+
+
+def test_batch_output_into_missing_directory_is_one_line(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "dont go"}\n', encoding="utf-8")
+    out = tmp_path / "missing" / "o.jsonl"
+    r = CliRunner().invoke(cli, ["batch", str(src), str(out), "--workers", "0"])
+    assert r.exit_code == 2
+    assert r.output == f"unstrip: {out}: cannot write (no such directory: {out.parent})\n"
+
+
+def test_batch_errors_is_a_policy_and_the_file_is_errors_file(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": 1, "text": "caf\xe9 its"}\n{"id": 2, "text": "dont go"}\n')
+    old = tmp_path / "errs.jsonl"
+    r = CliRunner().invoke(cli, ["batch", str(src), str(tmp_path / "o.jsonl"),
+                                 "--errors", str(old)])
+    assert r.exit_code == 2 and f"--errors-file {old}" in r.output
+    assert not old.exists() and not (tmp_path / "o.jsonl").exists()
+    common = ["--workers", "0", "--model", "baseline", "--no-progress"]
+    r = CliRunner().invoke(cli, ["batch", str(src), str(tmp_path / "o.jsonl"),
+                                 "--errors-file", str(old), *common])
+    assert r.exit_code == 0, r.output
+    [err] = [json.loads(line) for line in old.read_text(encoding="utf-8").splitlines()]
+    assert err["line"] == 1 and "UTF-8" in err["reason"]
+    r = CliRunner().invoke(cli, ["batch", str(src), str(tmp_path / "r.jsonl"),
+                                 "--errors", "replace", *common])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert [row["id"] for row in rows] == [1, 2] and "\ufffd" in rows[0]["text"]

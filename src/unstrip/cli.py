@@ -535,9 +535,9 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 @click.option("--errors-file", "errors_path", type=click.Path(), default=None,
               help="Where records that cannot be restored go (default OUTPUT.errors.jsonl).")
 @click.option("--errors", "errors_policy", default="strict", show_default=True,
-              metavar="strict",
-              help="Bytes that are not UTF-8, as in the other commands; batch has only "
-              "strict: the line holding them is not restored and goes to the errors file. "
+              metavar="[strict|replace]",
+              help="Bytes that are not UTF-8, as in the other commands: strict sends the "
+              "record holding them to the errors file, replace substitutes U+FFFD. "
               "(The errors file itself is --errors-file.)")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
               show_default=True,
@@ -569,12 +569,12 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
     files in the input's format, in input order by name; a killed run starts
     over.
     """
-    if errors_policy == "replace":
-        _fail("batch has no --errors replace: a line that is not UTF-8 goes to the errors "
-              "file (name it with --errors-file PATH)")
-    if errors_policy != "strict":
+    if errors_policy not in ("strict", "replace"):
         _fail(f"--errors is the policy for bytes that are not UTF-8 (strict or replace) in "
-              f"every command; the errors file is now --errors-file {errors_policy}")
+              f"every command; name the errors file with --errors-file {errors_policy}")
+    if errors_policy == "replace" and engine == "ray":
+        _fail("--engine ray has no --errors replace; a record that is not UTF-8 goes to "
+              "the errors file")
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
     if engine == "local" and Path(output_path).is_dir():
@@ -598,7 +598,8 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
 
             summary = run_batch(input_path, output_path, field=field, profile=profile,
                                 workers=workers, batch_size=batch_size,
-                                errors_path=errors_path, model=model, progress=progress)
+                                errors_path=errors_path, model=model, progress=progress,
+                                errors=errors_policy)
     click.echo(f"unstrip batch: {summary}", err=True)
 
 
