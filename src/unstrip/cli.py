@@ -2,8 +2,9 @@
 
 ``unstrip FILE`` (or text on standard input) restores damaged text to
 standard output; the subcommands below expose each stage. Errors in the
-input (invalid UTF-8, binary files, unreadable paths) end with a message
-naming the problem and exit code 2.
+input (invalid UTF-8, binary files, unreadable paths) or the output (a
+missing or read-only directory) end with one line naming the user's path
+and exit code 2, before anything is written.
 
     $ echo "Its a selfproclaimed win the groups leader said" | unstrip
     It's a self-proclaimed win, the group's leader said.
