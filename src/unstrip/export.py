@@ -125,7 +125,9 @@ def export(
         "outputs": list(output_names(net)),
         "init": run_cfg.get("init"),
         "split_s": bool(run_cfg.get("split_s", False)),
-        "step": ck["step"],
+        # Steps in all: those of the model the run started from, then the run's.
+        "step": int(run_cfg.get("init_steps", 0)) + ck["step"],
+        "run_step": ck["step"],
         "model": ck["config"],
     }
     (out / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")

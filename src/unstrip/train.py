@@ -454,7 +454,8 @@ def _init_name(args) -> str:
         return "scratch"
     if args.init_from is not None:
         init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
-        return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + {init_cfg.get('step', '?')} "
+        return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + "
+                f"{init_cfg.get('run_step', init_cfg.get('step', '?'))} "
                 f"steps ({args.init_from.name})")
     return "all-MiniLM-L6-v2"
 
@@ -549,6 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "plentiful ones are sampled); default: all words of the sources named")
     ap.add_argument("--workers", type=int, default=1,
                     help="processes that encode the corpus before training")
+    ap.add_argument("--freeze-embeddings", action="store_true",
+                    help="keep the word-piece embeddings fixed (cheaper steps on a CPU)")
     ap.add_argument("--max-minutes", type=float, default=None, metavar="M",
                     help="stop after M minutes of training, saving a checkpoint (resume by "
                     "running the same command again)")
@@ -575,12 +578,17 @@ def main(argv: list[str] | None = None) -> int:
 
     ckpt = latest_checkpoint(out)
     init_name = _init_name(args)
+    init_steps = 0
+    if args.init_from is not None and not args.scratch:
+        init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
+        init_steps = int(init_cfg.get("step", 0))
     if ckpt is not None and (out / "config.json").exists():
         # A resumed run keeps the tokenization it started with (runs from
         # before --split-s existed had none).
         started = json.loads((out / "config.json").read_text(encoding="utf-8"))
         args.split_s = bool(started.get("split_s", False))
         init_name = started.get("init", init_name)
+        init_steps = started.get("init_steps", init_steps)
     wp = WordPieces.load(args.vocab, split_s=args.split_s)
     train_docs, dev_texts = read_corpora(args.corpus, args.max_train_docs, args.dev_docs)
     if args.mix is None:
@@ -641,10 +649,15 @@ def main(argv: list[str] | None = None) -> int:
         "mix": args.mix, "mix_words": args.mix_words,
         "model": cfg.to_json(), "window": args.window, "overlap": args.window // 4,
         "profile": ",".join(args.profiles), "profiles": args.profiles,
-        "init": init_name, "vocab": "vocab.txt", "split_s": args.split_s,
+        "init": init_name, "init_steps": init_steps, "vocab": "vocab.txt",
+        "split_s": args.split_s,
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
+    if args.freeze_embeddings:
+        # The word-piece table is half the network's weights: without its
+        # gradient and AdamW update a CPU step is cheaper (train_speed.py).
+        net.tok.weight.requires_grad_(False)
     opt = _optimizer(net, args.lr, args.weight_decay)
     if ck is not None:
         opt.load_state_dict(ck["optimizer"])
@@ -718,7 +731,7 @@ def main(argv: list[str] | None = None) -> int:
                      + (f" casing {v['casing_accuracy']:.4f}" if "casing_accuracy" in v else "")
                      for p, v in scores["profiles"].items()]
             bar.write(f"step {step}: loss {ema:.4f}, dev " + "; ".join(parts), file=sys.stderr)
-        elif step % 50 == 0:
+        elif step % 50 == 0 or step == args.max_steps:
             record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate),
                       "lr": opt.param_groups[0]["lr"]}
         if record:
