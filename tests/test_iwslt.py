@@ -336,3 +336,26 @@ def test_real_restorer_on_first_3000_tokens(dev2012, restorer):
     assert 0.0 <= result.overall.f1 <= 1.0
     assert result.overall.support > 100
     assert evaluate(dev2012, restorer, limit=500, start=1000).tokens == 500
+
+
+def test_eval_scores_a_range_of_blocks_numbered_from_one(tmp_path):
+    from click.testing import CliRunner
+
+    from unstrip.cli import cli
+    from unstrip.iwslt import select_blocks
+
+    rng = random.Random(5)
+    pairs = [(rng.choice(["so", "we", "it", "what"]), rng.choice(["O", "O", "COMMA", "PERIOD"]))
+             for _ in range(300)] + [("end", "PERIOD")]
+    p = write(tmp_path, "".join(f"{t}\t{lab}\n" for t, lab in pairs))
+    blocks = split_blocks(pairs)
+    assert select_blocks(pairs, "6-10") == [x for b in blocks[5:] for x in b]
+    assert select_blocks(pairs, "3") == blocks[2]
+    with pytest.raises(ValueError, match="block range"):
+        select_blocks(pairs, "0-4")
+    out = CliRunner().invoke(cli, ["eval", "--iwslt", str(p), "--blocks", "6-10", "--model",
+                                   "baseline", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["tokens"] == sum(len(b) for b in blocks[5:])
+    bad = CliRunner().invoke(cli, ["eval", "--iwslt", str(p), "--blocks", "7-2"])
+    assert bad.exit_code == 2 and "block range" in bad.output

@@ -435,9 +435,13 @@ def _load_docs(path: str, errors: str) -> list[Document]:
               help="Score on an IWSLT TED file (token TAB O/COMMA/PERIOD/QUESTION) instead.")
 @click.option("--block", type=int, default=None,
               help="With --iwslt: score only this one of 10 contiguous blocks (-1 = last).")
+@click.option("--blocks", "blocks", default=None, metavar="A-B",
+              help="With --iwslt: score blocks A to B of 10, numbered from 1 (dev2012: "
+              "choose settings on 1-5, report 6-10).")
 @_model_option
 @_errors_option
-def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, model, errors) -> None:
+def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, blocks, model,
+             errors) -> None:
     """Score restorations of GOLD (a .txt file or JSONL of {"id","text"}).
 
     With PRED (same format; JSONL matched by id), score it against GOLD.
@@ -461,6 +465,8 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, model, er
             pairs = iw.read_tsv(iwslt)
             if block is not None:
                 pairs = iw.split_blocks(pairs)[block]
+            elif blocks is not None:
+                pairs = iw.select_blocks(pairs, blocks)
             result = iw.evaluate_pairs(pairs[:limit] if limit else pairs, Restorer(model))
             click.echo(json.dumps(result.to_dict(), indent=2) if as_json
                        else result.format_table())
