@@ -11,7 +11,9 @@ accuracy for the lowercased profiles and paragraph P / R / F1 (the
 ``--accents`` adds, for ``punct`` and ``word``, the same documents with
 accented names (:func:`accent`: ``Reuters`` -> ``Reutérs``, ``London`` ->
 ``Londön``): the marks around them are the same, so equal F1 means the
-restorer works around kept non-ASCII letters as around ASCII ones.
+restorer works around kept non-ASCII letters as around ASCII ones. It also
+adds the documents with every such name replaced by ``東京`` (``+cjk``): a
+word the network cannot read at all, so some loss there is expected.
 
     python benchmarks/profiles_quality.py --part report            # all profiles
     python benchmarks/profiles_quality.py --part tune --profiles newlines --limit 100
@@ -185,8 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row(p, measure(restorer, golds, p)) for p in a.profiles.split(",")]
     if a.accents:
         accented = [accent(g) for g in golds]
+        cjk = [_NAME.sub("東京", g) for g in golds]
         for p in ("punct", "word"):
             rows.append(row(f"{p}+accents", measure(restorer, accented, p)))
+        for p in ("punct", "word"):
+            rows.append(row(f"{p}+cjk", measure(restorer, cjk, p)))
     for r in rows:
         if a.json:
             print(json.dumps(r))

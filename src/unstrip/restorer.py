@@ -464,7 +464,7 @@ def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> 
     cased = kind not in LOWERED_PROFILES
     if kind in ("seed", "lower") and is_stripped(_KEPT_MARKS.sub("", text)):
         return _predict_around_marks(model, text, cased, pairs)
-    view, first, last = _model_view(text)
+    view, first, last = _model_view(text, "X" if cased else "x")
     bare = model.predict(view, cased=cased)
     n = len(text)
     ins = [""] * (n + 1)
@@ -511,13 +511,14 @@ def _fold(ch: str) -> str:
     return out if len(out) <= 3 else ""
 
 
-def _model_view(text: str) -> tuple[str, list[int], list[int]]:
+def _model_view(text: str, placeholder: str = "x") -> tuple[str, list[int], list[int]]:
     """The text as the network knows it, and where each of its characters came from.
 
     ASCII letters, digits and spaces stay; other whitespace (tabs) reads as a
     space; a non-ASCII letter reads as its ASCII fold (``é`` as ``e``), a run
     of letters with none (``東京``, or a U+FFFD at a word's start) as one
-    ``x``, a combining mark or U+FFFD after a letter as part of that letter;
+    ``placeholder`` (``X`` for cased text, as a name reads), a combining
+    mark or U+FFFD after a letter as part of that letter;
     punctuation, symbols, emoji and ``_`` are not shown, as the seed profile
     would have deleted them. Character ``j`` of the view stands for
     ``text[first[j] : last[j] + 1]``.
@@ -553,7 +554,7 @@ def _model_view(text: str) -> tuple[str, list[int], list[int]]:
             elif run and attached:
                 last[-1] = i
             else:
-                view.append("x")
+                view.append(placeholder)
                 first.append(i)
                 last.append(i)
                 run = True
