@@ -45,12 +45,16 @@ ratio is unstrip's words/s over the peer's.
     python benchmarks/peer_speed.py
     python benchmarks/peer_speed.py --docs 10 --peers punctuators,distilbert --json
 
-prints, e.g. (figures depend on the machine)::
+prints, for ``--docs 10`` on a 2-core machine busy with other work (so the
+absolute figures are low and noisy; the ratios are what to read)::
 
-    unstrip_words_per_s      5850
-    punctuators_words_per_s  3600
-    ratio_punctuators        1.6
+    unstrip_words_per_s      1182
+    punctuators_words_per_s  425
     ...
+    ratio_punctuators        2.8
+    ratio_distilbert         3.8
+    ratio_bert-base          8.1
+    ratio_xlm-r-large        24.9
 
 It needs ``transformers`` (``pip install 'unstrip[bench]'``) and ../shared;
 without either it prints why it skipped and exits 0.
