@@ -487,7 +487,7 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, blocks, m
             restorer = Restorer(model)
             damage_fn = PROFILES[profile]
             target = "mojibake" if profile == "mojibake" else profile
-            if target in ("seed", "lower"):
+            if target != "mojibake":  # every strip profile is restored as named
                 restore_profile = target
             else:
                 restore_profile = "auto"
