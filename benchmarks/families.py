@@ -58,6 +58,8 @@ def main() -> int:
     ap.add_argument("--no-iwslt", action="store_true", help="skip IWSLT dev2012")
     ap.add_argument("--no-questions", action="store_true",
                     help="switch the question classifier off (the network alone writes ?)")
+    ap.add_argument("--questions", default=None, metavar="FILE.json.gz",
+                    help="use this question classifier (python -m unstrip.questions build --out)")
     ap.add_argument("--limit", type=int, default=None, help="at most N documents a family")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
@@ -68,6 +70,10 @@ def main() -> int:
     restorer = Restorer(args.model)
     if args.no_questions:
         restorer.model.questions = None
+    elif args.questions:
+        from unstrip.questions import QuestionModel
+
+        restorer.model.questions = QuestionModel.load(args.questions)
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     runs = [(f, PROFILE_OF[f]) for f in args.families.split(",") if f]

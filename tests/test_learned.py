@@ -182,7 +182,8 @@ def test_inner_gaps_come_from_the_lexicon_only_inside_a_word_piece(wp):
     got = inner_insertions(enc, lex)
     assert got[9] == ("'", round(5 / 6, 4))
     assert 15 not in got  # self|-|##pro: a word-piece boundary, the model says it
-    assert got[28] == (",", 1.0)
+    # A number's form counts one unseen alternative (lexicon.number_share): 9 of 10, not sure.
+    assert got[28] == (",", round(9 / 10, 4))
 
 
 class _Oracle(WindowPredictor):

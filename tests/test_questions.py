@@ -108,26 +108,27 @@ def test_shipped_classifier_tells_own_questions_from_statements():
     assert not any(m.is_question(s.split()) for s in tells)
 
 
-def test_build_counts_train_docs_and_iwslt_blocks_but_never_the_held_out_block(tmp_path):
+def test_build_counts_train_docs_only_and_tunes_on_iwslt_blocks_1_to_5(tmp_path):
     import json
 
     from unstrip.questions import build
 
     corpus = tmp_path / "c.jsonl"
-    train = "Why is it so? It is so. Where is he? He is here."
+    train = "Why is it so? It is so. Where is he? He is here. What is it? The cat sat."
     docs = [{"id": "a", "split": "train", "text": train},
             {"id": "b", "split": "dev", "text": "Why walrus? Walrus is here."}]
     corpus.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
     rows = []
-    for k in range(10):  # ten blocks of two sentences; the last one says zebra
-        word = "zebra" if k == 9 else "cat"
-        rows += [("what", "O"), ("is", "O"), ("it", "QUESTION"),
+    for k in range(10):  # ten blocks of two sentences; blocks 6-10 say zebra
+        word = "zebra" if k >= 5 else "cat"
+        rows += [("what", "O"), ("is", "O"), (word, "QUESTION"),
                  (word, "O"), ("sat", "PERIOD")]
     tsv = tmp_path / "t.tsv"
     tsv.write_text("".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
-    model, info = build([corpus], tsv, iwslt_repeat=1, min_count=1, progress=False)
-    assert info["corpus_sentences"] == 4 and info["corpus_questions"] == 2
-    assert info["iwslt_sentences"] == 16  # blocks 1-8; block 9 tunes, block 10 is never read
+    model, info = build([corpus], tsv, min_count=1, progress=False)
+    assert info["corpus_sentences"] == 6 and info["corpus_questions"] == 3
+    assert info["tune_sentences"] == 10  # blocks 1-5 only
+    # Nothing of dev2012 (nor of the dev split) is counted.
     assert not any("zebra" in f or "walrus" in f for f in model.counts)
-    assert model.counts["s3 what is it"] == [9, 9]  # blocks 1-9
+    assert model.counts["s3 what is it"] == [1, 1]
     assert model.is_question(["what", "is", "it"]) and not model.is_question(["cat", "sat"])
