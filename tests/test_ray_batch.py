@@ -42,6 +42,10 @@ def _parts(folder: Path, ext: str) -> list[Path]:
     return sorted(folder.glob(f"part-*{ext}"))
 
 
+def _joined(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in _parts(folder, ".jsonl"))
+
+
 def _read_jsonl_parts(folder: Path) -> list[dict]:
     return [json.loads(line) for p in _parts(folder, ".jsonl") for line in p.open()]
 
@@ -84,6 +88,7 @@ def test_bad_records_go_to_errors_file(tmp_path, cluster):
     assert s.records_in == s.records_out + s.errors
     errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").open()]
     assert sorted(e.get("id", "-") for e in errors) == ["-", "-", "int", "no-text"]
+    assert sorted(e["line"] for e in errors) == [2, 4, 6, 8]  # file lines, as the local engine
     reasons = sorted(e["reason"] for e in errors)
     assert reasons[0] == "field 'text' is int, not a string"
     assert reasons[1] == "missing field 'text'"
@@ -92,6 +97,78 @@ def test_bad_records_go_to_errors_file(tmp_path, cluster):
     first = (tmp_path / "out" / "part-000000.jsonl").read_text().splitlines()[0]
     assert first.endswith(', "x": 1.10, "big": 1e400}')
     assert [r["id"] for r in _read_jsonl_parts(tmp_path / "out")] == ["r0", "r1", "r3", "r5"]
+
+
+def test_invalid_utf8_line_is_one_error_record_as_in_local_engine(tmp_path, cluster):
+    """One bad byte mid-file: one error record naming its line, every other record
+    restored, and the same records as the local engine's, with --errors replace too."""
+    from unstrip.batch import run_batch
+
+    rows = _rows(9)
+    lines = [json.dumps(r).encode() + b"\n" for r in rows]
+    lines[4] = lines[4].replace(b'"text": "', b'"text": "caf\xe9 ', 1)  # line 5, not UTF-8
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(lines))
+    s = run_ray_batch(src, tmp_path / "out", workers=1, batch_size=3, model="baseline",
+                      progress=False)
+    assert s == Summary(9, 8, 1)
+    errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").open()]
+    at = lines[4].index(b"\xe9")
+    assert errors == [{"line": 5, "reason": f"invalid UTF-8 byte 0xe9 at byte {at} of the line"}]
+    got = _read_jsonl_parts(tmp_path / "out")
+    assert [r["id"] for r in got] == [r["id"] for k, r in enumerate(rows) if k != 4]
+    assert run_batch(src, tmp_path / "local.jsonl", workers=0, model="baseline",
+                     progress=False) == s
+    assert (tmp_path / "local.jsonl.errors.jsonl").read_bytes() == (
+        tmp_path / "out.errors.jsonl").read_bytes()
+    assert (tmp_path / "local.jsonl").read_bytes() == _joined(tmp_path / "out")
+
+    s = run_ray_batch(src, tmp_path / "rep", workers=1, batch_size=3, model="baseline",
+                      progress=False, errors="replace")
+    assert s == Summary(9, 9, 0) and not (tmp_path / "rep.errors.jsonl").exists()
+    got = _read_jsonl_parts(tmp_path / "rep")
+    assert got[4]["id"] == "r4" and "caf\ufffd" in got[4]["text"]
+    run_batch(src, tmp_path / "local_rep.jsonl", workers=0, model="baseline",
+              progress=False, errors="replace")
+    assert (tmp_path / "local_rep.jsonl").read_bytes() == _joined(tmp_path / "rep")
+    with pytest.raises(BatchError, match="'strict' or 'replace'"):
+        run_ray_batch(src, tmp_path / "o6", errors="ignore", progress=False)
+
+
+def test_csv_invalid_utf8_row_is_one_error_record(tmp_path, cluster):
+    from unstrip import Restorer
+
+    src = tmp_path / "in.csv"
+    body = b"".join(f'r{k},00{k},"{TEXTS[k]}"\n'.encode() for k in range(5))
+    src.write_bytes(b"id,zip,text\n" + body.replace(b"r2,002,", b"r2,0\xff2,"))
+    s = run_ray_batch(src, tmp_path / "out", workers=1, model="baseline", progress=False)
+    assert s == Summary(5, 4, 1)
+    errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").open()]
+    assert errors == [{"reason": "invalid UTF-8 byte 0xff"}]  # as the local engine, no line
+    with _parts(tmp_path / "out", ".csv")[0].open(newline="", encoding="utf-8") as fh:
+        got = list(csv.DictReader(fh))
+    base = Restorer("baseline")
+    assert got == [{"id": f"r{k}", "zip": f"00{k}", "text": base.restore(TEXTS[k])}
+                   for k in (0, 1, 3, 4)]
+    s = run_ray_batch(src, tmp_path / "rep", workers=1, model="baseline", progress=False,
+                      errors="replace")
+    assert s == Summary(5, 5, 0)
+    with _parts(tmp_path / "rep", ".csv")[0].open(newline="", encoding="utf-8") as fh:
+        assert [r["zip"] for r in csv.DictReader(fh)][2] == "0\ufffd2"
+
+
+def test_pieces_cut_at_line_ends_and_count_lines(tmp_path):
+    from unstrip.ray_batch import _pieces
+
+    data = b"".join(b"x" * (k % 7) + b"\n" for k in range(200)) + b"tail"
+    src = tmp_path / "a.jsonl"
+    src.write_bytes(data)
+    for size in (1, 5, 64, 10_000):
+        pieces = _pieces(src, size)
+        assert pieces[0]["start"] == 0 and pieces[-1]["end"] == len(data)
+        for a, b in zip(pieces, pieces[1:], strict=False):
+            assert a["end"] == b["start"] and data[a["end"] - 1:a["end"]] == b"\n"
+            assert b["lineno"] == data[:b["start"]].count(b"\n") + 1
 
 
 def test_csv_keeps_every_column_as_written(tmp_path, cluster):
@@ -175,13 +252,15 @@ def test_cli_joins_running_instance_by_address(tmp_path, cluster):
     from unstrip import Restorer
 
     rows = _rows(10)
+    rows[3]["text"] = "caf\ufffd " + rows[3]["text"]  # on disk a bad byte: --errors replace
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    src.write_bytes(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n"
+                             for r in rows).replace("\ufffd".encode(), b"\xe9"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "unstrip.cli", "batch", "--engine", "ray", "--address", cluster,
-         "--workers", "1", "--model", "baseline", "--no-progress", str(src),
-         str(tmp_path / "out")],
+         "--workers", "1", "--model", "baseline", "--no-progress", "--errors", "replace",
+         str(src), str(tmp_path / "out")],
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert run.returncode == 0, run.stderr[-3000:]

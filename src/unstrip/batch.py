@@ -380,22 +380,34 @@ def _open_bytes(path: Path):
     return path.open("rb")
 
 
+def _parse_jsonl(lines, errors: str = "strict") -> Iterator[tuple[int, object]]:
+    """``(line number, record or _Bad)`` for each non-blank one of ``(line number, bytes)``.
+
+    Shared by both engines (the Ray engine's actors get the raw lines).
+
+    >>> [(n, getattr(r, "reason", r)) for n, r in _parse_jsonl([(1, b'{"a": 1}\\n'),
+    ...     (2, b" \\r\\n"), (3, b'{"a": "\\xe9"}\\n')])]
+    [(1, {'a': 1}), (3, 'invalid UTF-8 byte 0xe9 at byte 7 of the line')]
+    """
+    for lineno, raw in lines:
+        if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            text = raw.decode("utf-8", errors)
+        except UnicodeDecodeError as exc:
+            yield lineno, _Bad(f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte "
+                               f"{exc.start} of the line")
+            continue
+        if not text.strip(" \t\r\n"):
+            continue
+        rec, reason = _json_reason(text)
+        yield lineno, (_Bad(reason) if reason is not None else rec)
+
+
 def _jsonl_lines(path: Path, errors: str) -> Iterator[tuple[int, object]]:
     """``(line number, record or _Bad)`` for each non-blank line, split at ``\\n`` only."""
     with _open_bytes(path) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
-            try:
-                text = raw.decode("utf-8", errors)
-            except UnicodeDecodeError as exc:
-                yield lineno, _Bad(f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte "
-                                   f"{exc.start} of the line")
-                continue
-            if not text.strip(" \t\r\n"):
-                continue
-            rec, reason = _json_reason(text)
-            yield lineno, (_Bad(reason) if reason is not None else rec)
+        yield from _parse_jsonl(enumerate(fh, 1), errors)
 
 
 def _bad_bytes(value: str) -> str | None:

@@ -579,9 +579,6 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
     if errors_policy not in ("strict", "replace"):
         _fail(f"--errors is the policy for bytes that are not UTF-8 (strict or replace) in "
               f"every command; name the errors file with --errors-file {errors_policy}")
-    if errors_policy == "replace" and engine == "ray":
-        _fail("--engine ray has no --errors replace; a record that is not UTF-8 goes to "
-              "the errors file")
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
     if engine == "local" and Path(output_path).is_dir():
@@ -599,7 +596,7 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
             summary = run_ray_batch(input_path, output_path, field=field, profile=profile,
                                     workers=workers, batch_size=batch_size,
                                     errors_path=errors_path, model=model, address=address,
-                                    progress=progress)
+                                    progress=progress, errors=errors_policy)
         else:
             from unstrip.batch import run_batch
 

@@ -4,7 +4,8 @@ One worker process restores some tens of documents a second; a corpus of
 millions wants many machines. :func:`run_ray_batch` runs the same job as
 :func:`unstrip.batch.run_batch` as a Ray Data pipeline::
 
-    read        JSONL as lines, CSV with every column as text, or Parquet
+    read        JSONL as raw lines (bytes) with their line numbers, CSV with
+                every column as text, or Parquet
     map_batches _RestoreActor: a pool of actors, each loading the model once
                 and calling unstrip.batch.restore_one on every record
     write       _PartsDatasink: part files in OUTPUT/, the records that could
@@ -27,11 +28,15 @@ Where it differs from the local engine, and why:
 - A killed run is not resumed from where it stopped: Ray retries failed tasks
   itself, and running the command again starts over (removing a stale
   ``OUTPUT.partial``).
-- JSONL lines are parsed inside the actors (as strictly as the local engine:
-  numbers kept as written, no NaN, no duplicate keys), so a malformed line
-  goes to the errors file (the reason quoting its start) instead of failing
-  the read; error records name the records' own ``id`` when they have one,
-  not their line (positions are not known).
+- JSONL is read as bytes, split at ``\\n`` only, each line with its number
+  (the driver reads the file once to cut it into pieces at line ends and
+  count their lines; a ``.gz`` file is one piece). The actors decode and
+  parse the lines with the local engine's own code
+  (:func:`unstrip.batch._parse_jsonl`), so a line that is not UTF-8 or not
+  JSON becomes the same error record, ``{"line": N, "id"?: ..., "reason":
+  ...}``, and ``errors="replace"`` turns bad bytes into U+FFFD instead.
+  CSV and Parquet error records carry the record's ``id`` (when it has
+  one) but no position.
 - On a cluster every node needs ``pip install 'unstrip[ray]'`` and must see
   INPUT and OUTPUT at the same paths (a shared file system).
 """
@@ -50,10 +55,12 @@ from unstrip.batch import (
     BatchError,
     Summary,
     _Bad,
+    _bad_bytes,
     _columns,
     _format,
     _json_line,
-    _json_reason,
+    _open_bytes,
+    _parse_jsonl,
     restore_one,
 )
 from unstrip.restorer import PROFILE_CHOICES, Restorer
@@ -65,6 +72,8 @@ ERROR_COLUMN = "__unstrip_error"
 
 _LINE = "line"  # the restored JSONL record, for JSONL input
 _EXT = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+_PIECE_BYTES = 8 << 20  # JSONL bytes per read task (cut at the next line end)
+_BLOCK_BYTES = 1 << 20  # JSONL bytes per block a read task yields
 
 
 def _ray():
@@ -79,26 +88,41 @@ def _ray():
 class _RestoreActor:
     """One Ray actor: loads the model once, then restores batch after batch.
 
-    Input batches are Arrow tables: read_text's ``text`` column of JSONL lines,
-    or the CSV/Parquet columns. Output: for JSONL a ``line`` column of restored
-    records; for CSV/Parquet the input columns with ``field`` restored. Both
-    carry :data:`ERROR_COLUMN`.
+    Input batches are Arrow tables: for JSONL the ``lineno`` and ``raw``
+    (bytes) columns of :func:`_read_lines`, else the CSV/Parquet columns.
+    Output: for JSONL a ``line`` column of restored records; for CSV/Parquet
+    the input columns with ``field`` restored. Both carry :data:`ERROR_COLUMN`.
     """
 
     def __init__(self, fmt: str, field: str, profile: str, model: str, max_chars: int,
-                 threads: int):
+                 threads: int, errors: str = "strict"):
         from unstrip.models import load_model
 
         self.fmt, self.field, self.profile, self.max_chars = fmt, field, profile, max_chars
+        self.errors = errors
         self.restorer = Restorer(load_model(model, threads=threads))
 
-    def _one(self, rec) -> tuple[dict | None, str | None]:
+    def _one(self, rec, where: dict | None = None) -> tuple[dict | None, str | None]:
         out, reason = restore_one(rec, self.restorer, self.field, self.profile,
                                   self.max_chars)
         if reason is None:
             return out, None
-        head = {"id": rec["id"]} if isinstance(rec, dict) and "id" in rec else {}
+        head = dict(where or {})  # as the local engine's error records: line, id, reason
+        if isinstance(rec, dict) and "id" in rec:
+            head["id"] = rec["id"]
         return None, _json_line({**head, "reason": reason}, strict=False)
+
+    def _decode_csv(self, raw: dict) -> tuple[object, dict]:
+        """A CSV row of bytes as ``(record or _Bad, text row)``, bad bytes as the
+        local engine treats them (an error record, or U+FFFD with ``replace``)."""
+        policy = "surrogateescape" if self.errors == "strict" else self.errors
+        row = {k: v.decode("utf-8", policy) if isinstance(v, bytes) else v
+               for k, v in raw.items()}
+        bad = next(filter(None, (_bad_bytes(v) for v in row.values() if isinstance(v, str))),
+                   None)
+        if bad is None:
+            return row, row
+        return _Bad(f"invalid UTF-8 byte {bad}"), {k: None for k in row}
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -106,25 +130,27 @@ class _RestoreActor:
         if self.fmt == "jsonl":
             lines: list[str] = []
             errors: list[str | None] = []
-            for line in batch.column("text").to_pylist():
-                if not line.strip():
-                    continue
-                rec, reason = _json_reason(line)
-                if reason is not None:
-                    rec = _Bad(f"{reason}: {line[:60]!r}")
-                out, error = self._one(rec)
+            numbered = zip(batch.column("lineno").to_pylist(), batch.column("raw").to_pylist(),
+                           strict=True)
+            for lineno, rec in _parse_jsonl(numbered, self.errors):
+                out, error = self._one(rec, {"line": lineno})
                 lines.append(_json_line(out) if error is None else "")
                 errors.append(error)
             return pa.table({_LINE: pa.array(lines, pa.string()),
                              ERROR_COLUMN: pa.array(errors, pa.string())})
         schema = batch.schema
-        if schema.get_field_index(self.field) >= 0:
+        if self.fmt == "csv":  # read as bytes (see _read): every column becomes text
+            schema = pa.schema([pa.field(name, pa.string()) for name in schema.names])
+        elif schema.get_field_index(self.field) >= 0:
             schema = schema.set(schema.get_field_index(self.field),
                                 pa.field(self.field, pa.string()))
         rows, errors = [], []
         for rec in batch.to_pylist():
+            kept = rec
+            if self.fmt == "csv":
+                rec, kept = self._decode_csv(rec)
             out, error = self._one(rec)
-            rows.append(out if error is None else {**rec, self.field: None})
+            rows.append(out if error is None else {**kept, self.field: None})
             errors.append(error)
         table = pa.Table.from_pylist(rows, schema=schema)
         return table.append_column(pa.field(ERROR_COLUMN, pa.string()),
@@ -196,20 +222,77 @@ def _datasink_class():
     return _PartsDatasink
 
 
-def _read(ray, src: Path, fmt: str, columns: list[str] | None):
+def _pieces(src: Path, size: int = _PIECE_BYTES) -> list[dict]:
+    """Cut a JSONL file into read pieces: ``start``/``end`` bytes and first line number.
+
+    Each piece ends at a ``\\n`` (or the end of the file), about ``size``
+    bytes from its start. A ``.gz`` file cannot be sought: one piece (end -1).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = p.write_bytes(b"1\\n22\\n\\n4444\\n5")
+    >>> _pieces(p, 3)
+    [{'start': 0, 'end': 5, 'lineno': 1}, {'start': 5, 'end': 11, 'lineno': 3}, \
+{'start': 11, 'end': 12, 'lineno': 5}]
+    """
+    if src.name.lower().endswith(".gz"):
+        return [{"start": 0, "end": -1, "lineno": 1}]
+    pieces, start, lineno = [], 0, 1
+    with src.open("rb") as fh:
+        while data := fh.read(size):
+            if not data.endswith(b"\n"):
+                data += fh.readline()
+            pieces.append({"start": start, "end": start + len(data), "lineno": lineno})
+            start, lineno = start + len(data), lineno + data.count(b"\n")
+    return pieces
+
+
+def _read_lines(pieces, path: str):
+    """Blocks of ``lineno`` and ``raw`` (the line's bytes, ``\\n`` kept) for each piece."""
+    import pyarrow as pa
+
+    def block(numbers: list[int], raws: list[bytes]):
+        return pa.table({"lineno": pa.array(numbers, pa.int64()),
+                         "raw": pa.array(raws, pa.binary())})
+
+    for start, end, lineno in zip(*(pieces.column(c).to_pylist()
+                                    for c in ("start", "end", "lineno")), strict=True):
+        with _open_bytes(Path(path)) as fh:
+            fh.seek(start)
+            pos, numbers, raws, size = start, [], [], 0
+            while end < 0 or pos < end:
+                raw = fh.readline()  # split at b"\n" only, like the local engine
+                if not raw:
+                    break
+                pos += len(raw)
+                numbers.append(lineno)
+                raws.append(raw)
+                lineno, size = lineno + 1, size + len(raw)
+                if size >= _BLOCK_BYTES:
+                    yield block(numbers, raws)
+                    numbers, raws, size = [], [], 0
+            if numbers:
+                yield block(numbers, raws)
+
+
+def _read(ray, src: Path, fmt: str, columns: list[str] | None, workers: int = 1):
     """The input as a Ray Dataset (reads take no CPU slot; the actors hold them)."""
     import pyarrow as pa
 
     if fmt == "jsonl":
-        stream = {"compression": "gzip"} if src.name.lower().endswith(".gz") else None
-        return ray.data.read_text(str(src), drop_empty_lines=True, num_cpus=0,
-                                  arrow_open_stream_args=stream)
+        # Bytes, not read_text: that decodes strictly, so one bad byte would fail the job.
+        # Pieces small enough that a small file still feeds every actor (a few each).
+        size = min(_PIECE_BYTES, max(4096, src.stat().st_size // (4 * workers) + 1))
+        return ray.data.from_items(_pieces(src, size)).map_batches(
+            _read_lines, batch_size=1, batch_format="pyarrow", num_cpus=0,
+            fn_kwargs={"path": str(src)})
     if fmt == "csv":
         import pyarrow.csv as pacsv
 
-        # Every column as text, as the local engine reads CSV: "007" stays "007".
+        # Every column as bytes, decoded to text by the actors as the local engine
+        # does ("007" stays "007"; a bad byte makes one error record, not a failed read).
         convert = pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in columns or []},
+            column_types={c: pa.binary() for c in columns or []},
             strings_can_be_null=False, quoted_strings_can_be_null=False)
         return ray.data.read_csv(str(src), convert_options=convert, num_cpus=0)
     return ray.data.read_parquet(str(src), num_cpus=0)
@@ -228,6 +311,7 @@ def run_ray_batch(
     max_chars: int = MAX_CHARS,
     progress: bool = True,
     threads: int = 1,
+    errors: str = "strict",
 ) -> Summary:
     """Restore ``field`` of every record of ``input_path`` into the folder ``output_path``.
 
@@ -238,7 +322,9 @@ def run_ray_batch(
     it, the Ray instance this process has joined is used, or a local one is
     started for the run and stopped after it. Records that cannot be
     restored go to ``errors_path`` (default ``OUTPUT.errors.jsonl``, written
-    only when there are some).
+    only when there are some). ``errors`` is what bytes of a JSONL line that
+    are not UTF-8 do, as in :func:`unstrip.batch.run_batch`: ``strict`` makes
+    the line an error record, ``replace`` turns them into U+FFFD.
     """
     src = Path(input_path).resolve()
     dst = Path(output_path).resolve()
@@ -252,6 +338,8 @@ def run_ray_batch(
         raise BatchError(f"unknown profile {profile!r}; choose one of: {PROFILE_CHOICES}")
     if batch_size < 1:
         raise BatchError("batch_size must be at least 1")
+    if errors not in ("strict", "replace"):
+        raise BatchError(f"errors must be 'strict' or 'replace', not {errors!r}")
     if workers is not None and workers < 1:
         raise BatchError("--engine ray needs at least 1 worker (actor)")
     if address and address.startswith("ray://"):
@@ -292,7 +380,7 @@ def run_ray_batch(
         partial.mkdir(parents=True)
         sink = _datasink_class()(str(partial), fmt, src.name.lower().endswith(".gz"))
         try:
-            ds = _read(ray, src, fmt, columns).map_batches(
+            ds = _read(ray, src, fmt, columns, workers).map_batches(
                 _RestoreActor,
                 batch_size=batch_size,
                 batch_format="pyarrow",
@@ -300,7 +388,7 @@ def run_ray_batch(
                 num_cpus=1,
                 fn_constructor_kwargs={"fmt": fmt, "field": field, "profile": profile,
                                        "model": str(model), "max_chars": max_chars,
-                                       "threads": threads},
+                                       "threads": threads, "errors": errors},
             )
             ds.write_datasink(sink, ray_remote_args={"num_cpus": 0})
         except BaseException:
