@@ -30,8 +30,10 @@ server's long-text lane with the attacks, so there a 503 (busy) is accepted. The
 traffic is repeated until every attack was made twice. It prints the normal requests'
 p99 in both phases and the server's memory (RSS) after each; it fails on any 5xx among
 normal requests, a p99 over twice the calm one, an unhealthy server afterwards, or RSS
-grown by more than half (the high-water mark of megabyte bodies is expected; a leak
-would keep growing)::
+that is not flat. The mixed phase runs ``--rounds`` times (default 2) against the
+same server, printing RSS after each round: the first round sets the high-water mark of
+megabyte bodies, a leak would keep growing, so RSS after the last round must be within
+10% (or 20 MB, whichever is more) of RSS after the first ("flat")::
 
     $ python benchmarks/load_check.py --requests 300
     ...
@@ -175,10 +177,11 @@ def check(case: Case, status: int, payload) -> str:
         return "" if out == text else f"empty text changed: {out!r}"
     if case.kind == "near-limit":
         return "" if out == text else "clean text changed"
-    kept = [seed(line) for line in out.split("\n")]
-    if payload.get("profile") == "lower":
-        kept = [line.lower() for line in kept]
-    if kept != text.split("\n"):
+    # ``auto`` decides the damage per line: a line typed all in lower case may be recased.
+    ins, outs = text.split("\n"), out.split("\n")
+    if len(ins) != len(outs) or any(
+            seed(o) != i and not (i == i.lower() and seed(o).lower() == i)
+            for i, o in zip(ins, outs, strict=True)):
         return f"characters changed: {text!r} -> {out!r}"
     return ""
 
@@ -422,6 +425,27 @@ def print_phase(name: str, summary: dict) -> None:
         print("  WRONG", line)
 
 
+def rss_flat(rounds: list[dict]) -> dict | None:
+    """Whether the server's RSS stayed flat over the mixed rounds: after the last round
+    within 10% (or 20 MB, whichever is more) of what it was after the first. The first
+    round sets the high-water mark of megabyte bodies; a leak keeps growing after it.
+
+    >>> rss_flat([{"rss_mb_before": 180, "rss_mb_after": 229},
+    ...           {"rss_mb_before": 180, "rss_mb_after": 240}])["flat"]
+    True
+    >>> rss_flat([{"rss_mb_before": 180, "rss_mb_after": 229},
+    ...           {"rss_mb_before": 180, "rss_mb_after": 260}])["flat"]
+    False
+    """
+    if not rounds:
+        return None
+    after = [r["rss_mb_after"] for r in rounds]
+    allowed = max(0.10 * after[0], 20.0)
+    return {"rss_mb_calm": rounds[0]["rss_mb_before"], "rss_mb_after_rounds": after,
+            "growth_mb": round(after[-1] - after[0], 1), "allowed_mb": round(allowed, 1),
+            "flat": None if len(after) < 2 else after[-1] - after[0] <= allowed}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=500, help="normal requests per phase")
@@ -432,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-bytes", type=int, default=MAX_BYTES)
     p.add_argument("--timeout", type=float, default=600, help="overall limit per phase (s)")
     p.add_argument("--no-mixed", action="store_true", help="skip the mixed phase")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="mixed phases in a row against the same server; RSS after the "
+                   "last must be within 10%% (or 20 MB) of RSS after the first")
     p.add_argument("--hostile", type=int, default=5,
                    help="attacking clients, one per kind of attack in turn (mixed phase)")
     p.add_argument("--server-timeout", type=float, default=10,
@@ -443,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.host not in LOOPBACK:  # only ever load a local server
         raise SystemExit("loopback addresses only")
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
 
     port = a.port or _free_port(a.host)
     base = f"http://[{a.host}]:{port}" if ":" in a.host else f"http://{a.host}:{port}"
@@ -450,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = start_server(a.host, port, a.workers, a.max_bytes,
                         (a.server_timeout, a.header_timeout, a.body_timeout))
     mixed = None
+    rounds: list[dict] = []  # one mixed-phase summary per round
     try:
         model = wait_ready(base, proc)
         start = time.perf_counter()
@@ -462,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         calm = summarize(report, cases, time.perf_counter() - start)
         calm_p99, _, _ = normal_stats(report)
         rss_before = rss_mb(proc.pid)
-        if not a.no_mixed:
-            cases2 = make_cases(a.requests, random.Random(a.seed + 1), a.max_bytes)
+        for rnd in range(0 if a.no_mixed else a.rounds):
+            # Each round: fresh normal traffic and attacks against the same server.
+            cases2 = make_cases(a.requests, random.Random(a.seed + 1 + rnd), a.max_bytes)
             for c in cases2:  # long texts share the long lane with the attacks: may wait
                 if c.kind == "near-limit":
                     c.tolerate = (503,)
@@ -502,6 +533,9 @@ def main(argv: list[str] | None = None) -> int:
                 "rss_mb_before": round(rss_before, 1),
                 "rss_mb_after": round(rss_after, 1),
             })
+            rounds.append(mixed)
+            print(f"mixed round {rnd + 1}/{a.rounds}: RSS {rss_after:.0f} MB (calm phase "
+                  f"{rss_before:.0f} MB), healthy: {healthy}", flush=True)
     finally:
         proc.terminate()
         try:
@@ -510,26 +544,27 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
 
     summary = {"model": model, "concurrency": a.concurrency, "server_workers": a.workers,
-               **calm, "mixed": mixed}
+               **calm, "mixed": rounds, "rss_flat": rss_flat(rounds)}
     failed = calm["5xx"] or calm["n_wrong"] or calm["transport_errors"] or \
         calm["answered"] != calm["requests"]
-    if mixed is not None:
+    for mixed in rounds:
         mixed_failed = (mixed["normal_5xx"] or mixed["normal_wrong"]
                         or not mixed["healthy_after"]
                         or (mixed["p99_ratio"] or 0) > 2
-                        or mixed["rss_mb_after"] > 1.5 * mixed["rss_mb_before"]
                         or any(got in ("open", "200 wrong") or got.startswith("5") and
                                kind != "pathological"
                                for kind, v in mixed["attacks"].items() for got in v))
         failed = failed or mixed_failed
+    flat = summary["rss_flat"]
+    failed = failed or (flat is not None and flat["flat"] is False)
     if a.json:
         print(json.dumps(summary, indent=2))
     else:
         print(f"{model}; {a.workers} server process(es), {a.concurrency} clients")
         print_phase("calm phase", calm)
-        if mixed is not None:
-            print_phase(f"mixed phase ({a.hostile} hostile clients beside the normal ones)",
-                        mixed)
+        for rnd, mixed in enumerate(rounds, 1):
+            print_phase(f"mixed phase, round {rnd}/{len(rounds)} ({a.hostile} hostile "
+                        "clients beside the normal ones)", mixed)
             for kind, got in mixed["attacks"].items():
                 print(f"  attack {kind:13} {got}  (longest {mixed['attack_max_s'][kind]} s)")
             print(f"mixed phase: normal p99 {mixed['normal_p99_ms']} ms vs calm "
@@ -537,6 +572,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"{mixed['normal_5xx']} 5xx among normal requests; healthy afterwards: "
                   f"{mixed['healthy_after']}; RSS {mixed['rss_mb_before']:.0f} -> "
                   f"{mixed['rss_mb_after']:.0f} MB")
+        if flat is not None:
+            after = ", ".join(f"{x:.0f}" for x in flat["rss_mb_after_rounds"])
+            verdict = {True: "flat", False: "NOT flat", None: "not judged (one round)"}
+            print(f"RSS after each mixed round: {after} MB (calm phase "
+                  f"{flat['rss_mb_calm']:.0f} MB); last vs first round "
+                  f"{flat['growth_mb']:+.1f} MB, allowed {flat['allowed_mb']:.1f} MB: "
+                  f"{verdict[flat['flat']]}")
     print("FAIL" if failed else "OK: no 5xx among normal requests, every answer correct",
           file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0
