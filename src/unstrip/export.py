@@ -34,15 +34,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from unstrip.features import DEFAULT_VOCAB, WordPieces, model_inputs
+from unstrip.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
 from unstrip.helpformat import HelpFormatter
 from unstrip.train import latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]
 
 OPSET = 17
-SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
-"""Stripped text on which an export is checked against PyTorch."""
 
 
 class _Wrapped(torch.nn.Module):

