@@ -1,6 +1,6 @@
 """Restoration quality per source family on fixed sets, and IWSLT dev2012 by blocks.
 
-The sets are those of `unstrip.evalsets`: the dev documents of each family,
+The sets are those of `unstrip.evaluate.evalsets`: the dev documents of each family,
 halved by a hash of the id into `tune` (choose settings and checkpoints on
 it) and `report` (only ever measured). Each family is damaged the way its
 users bring it:
@@ -29,10 +29,10 @@ import time
 from tqdm import tqdm
 
 from unstrip import Restorer
-from unstrip.corpus import shared_dir
-from unstrip.evalsets import FAMILIES, documents
-from unstrip.profiles import PROFILES
-from unstrip.scoring import Score, score_document
+from unstrip.evaluate.evalsets import FAMILIES, documents
+from unstrip.evaluate.scoring import Score, score_document
+from unstrip.text.corpus import shared_dir
+from unstrip.text.profiles import PROFILES
 
 PROFILE_OF = {"news": "seed", "speech": "lower", "court": "lower"}
 BLOCKS = {"tune": "1-5", "report": "6-10"}
@@ -71,7 +71,7 @@ def main() -> int:
     if args.no_questions:
         restorer.model.questions = None
     elif args.questions:
-        from unstrip.questions import QuestionModel
+        from unstrip.decode.questions import QuestionModel
 
         restorer.model.questions = QuestionModel.load(args.questions)
     t0 = time.perf_counter()
@@ -92,7 +92,7 @@ def main() -> int:
         rows[f"{family} {args.part} ({profile})"] = row
     tsv = shared / "benchmarks" / "iwslt" / "dev2012.tsv"
     if not args.no_iwslt and tsv.exists():
-        from unstrip import iwslt
+        from unstrip.evaluate import iwslt
 
         pairs = iwslt.select_blocks(iwslt.read_tsv(tsv), BLOCKS[args.part])
         result = iwslt.evaluate_pairs(pairs, restorer).to_dict()

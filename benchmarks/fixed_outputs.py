@@ -23,7 +23,7 @@ The parts (``--parts`` picks some; ``--docs N`` takes fewer corpus documents):
 - ``corpus-seed`` and ``corpus-lower``: the first ``--docs`` (default 50)
   dev documents of each corpus source, ordered by the sha1 of their id,
   damaged by that profile and restored under it;
-- ``iwslt``: the labels of IWSLT dev2012 (``unstrip.iwslt.predict_labels``
+- ``iwslt``: the labels of IWSLT dev2012 (``unstrip.evaluate.iwslt.predict_labels``
   over the whole file, one label per token);
 - ``random``: 2,000 inputs from a seeded generator of stripped, lowercased,
   punctuated and mixed text with accents, digits, initialisms, numbers and
@@ -52,8 +52,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from unstrip import Restorer, fix_encoding
-from unstrip.corpus import corpus_files, iter_documents, shared_dir
-from unstrip.profiles import damage
+from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.text.profiles import damage
 
 PARTS = ("seed-article", "corpus-seed", "corpus-lower", "iwslt", "random", "baseline")
 RANDOM_INPUTS = 2000
@@ -174,7 +174,7 @@ def part_items(name: str, docs: int) -> Iterator[tuple[str, object]]:
     elif name == "iwslt":
         if shared is None:
             return
-        from unstrip.iwslt import predict_labels, read_tsv
+        from unstrip.evaluate.iwslt import predict_labels, read_tsv
 
         path = shared / "benchmarks" / "iwslt" / "dev2012.tsv"
         tokens = [t for t, _ in read_tsv(path)]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import ftfy
 
-from unstrip.encoding import fix_encoding
+from unstrip.text.encoding import fix_encoding
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CASES = SHARED / "benchmarks" / "ftfy"

@@ -4,7 +4,7 @@ A device machine sees the repository but not `../shared`, and what travels is
 limited to 64 MiB. This writes into `.gpu/`:
 
 - `corpora/mix.jsonl.gz`: the training documents the shipped mix chooses for
-  `--words` words (`unstrip.train.mix_documents`; train split only, so no dev
+  `--words` words (`unstrip.train.loop.mix_documents`; train split only, so no dev
   document, no IWSLT talk and no seed article travels);
 - `dev2012.tsv`: the IWSLT development file, to score blocks 1-5 there;
 - `wheels/`: the pure-Python or manylinux wheels of the runtime packages the
@@ -26,8 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from unstrip.corpus import corpus_files, shared_dir
-from unstrip.train import DEFAULT_MIX, mix_documents, parse_mix, read_corpora
+from unstrip.text.corpus import corpus_files, shared_dir
+from unstrip.train.loop import DEFAULT_MIX, mix_documents, parse_mix, read_corpora
 
 WHEELS = ["ftfy==6.3.1", "wcwidth==0.7.0", "rapidfuzz==3.14.6"]
 

@@ -54,7 +54,7 @@ start=$(date +%s)
   "${mix[@]}" --workers "${WORKERS:-$(nproc)}" \
   --profiles seed,lower --case-head --eval-every 1000000 --save-every 500 --dev-docs 0 \
   --no-progress ${EXTRA:-}
-"$python" -m unstrip.export "$out/run" --out "$out/model" --int8
+"$python" -m unstrip.train.export "$out/run" --out "$out/model" --int8
 echo "trained and exported in $(( $(date +%s) - start )) s: $out/model"
 tsv="$here/../shared/benchmarks/iwslt/dev2012.tsv"
 [ -f "$tsv" ] || tsv="$here/.gpu/dev2012.tsv"

@@ -1,9 +1,9 @@
 """Quality and speed of a learned (ONNX) restorer next to the baseline.
 
-Scores both restorers (DESIGN.md section 2 measures, :mod:`unstrip.scoring`)
+Scores both restorers (DESIGN.md section 2 measures, :mod:`unstrip.evaluate.scoring`)
 on (a) the seed article, stripped, and (b) dev-split documents of
 ../shared/corpora (a fixed subset: ordered by a hash of the id, as
-``unstrip.train`` orders them), then times the learned model restoring about
+``unstrip.train.loop`` orders them), then times the learned model restoring about
 ``--words`` words of stripped dev text (one long text) in one process.
 
     python benchmarks/learned_eval.py --model runs/cpu-minilm/model --dev-docs 200
@@ -24,16 +24,16 @@ import time
 from pathlib import Path
 
 from unstrip import Restorer
-from unstrip.corpus import corpus_files, iter_documents, shared_dir
-from unstrip.profiles import seed
-from unstrip.scoring import score_corpus
+from unstrip.evaluate.scoring import score_corpus
+from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.text.profiles import seed
 
 KEY_MARKS = ("period", "comma", "question", "apostrophe", "quote", "hyphen", "dash",
              "paragraph", "colon", "semicolon", "parenthesis", "dollar", "percent")
 
 
 def dev_texts() -> list[str]:
-    """Every dev document, in the fixed order of ``unstrip.train``."""
+    """Every dev document, in the fixed order of ``unstrip.train.loop``."""
     docs = list(iter_documents(corpus_files(), split="dev"))
     docs.sort(key=lambda d: hashlib.sha1(d.id.encode("utf-8")).hexdigest())
     return [d.text for d in docs]
@@ -68,7 +68,7 @@ def speed(restorer: Restorer, text: str) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", type=Path, help="exported model dir (unstrip.export --out)")
+    ap.add_argument("--model", type=Path, help="exported model dir (unstrip.train.export --out)")
     ap.add_argument("--variant", default=None, help="model.onnx or model.int8.onnx")
     ap.add_argument("--dev-docs", type=int, default=200)
     ap.add_argument("--words", type=int, default=50000, help="words for the speed test")
@@ -83,7 +83,7 @@ def main() -> int:
     systems: dict[str, Restorer] = {"baseline": Restorer()}
     load = {}
     if args.model:
-        from unstrip.onnx_model import OnnxModel
+        from unstrip.network.onnx_model import OnnxModel
 
         t0 = time.perf_counter()
         m = OnnxModel.load(args.model, threads=args.threads, variant=args.variant)

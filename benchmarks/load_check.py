@@ -61,7 +61,7 @@ try:
 except ImportError:  # pragma: no cover - either client works
     import httpx
 
-from unstrip.profiles import seed
+from unstrip.text.profiles import seed
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 MAX_BYTES = 1_000_000

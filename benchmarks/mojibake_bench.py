@@ -1,6 +1,6 @@
 """Benchmark: undo the ``mojibake`` damage profile, ftfy alone versus unstrip.
 
-Clean text is damaged with ``unstrip.profiles.mojibake`` once (UTF-8 read as
+Clean text is damaged with ``unstrip.text.profiles.mojibake`` once (UTF-8 read as
 Windows-1252, undefined bytes dropped) and twice, then repaired by
 
 * ``ftfy.fix_encoding`` (ftfy's encoding repair, default settings),
@@ -14,7 +14,7 @@ Only documents with a non-ASCII character are counted for repair: mojibake
 leaves ASCII untouched. Separately, each system is run on the clean documents
 themselves, and the share it leaves unchanged is reported.
 
-Texts: the clean sentences of ``unstrip._clean_samples`` and the documents of
+Texts: the clean sentences of ``unstrip.evaluate.clean_samples`` and the documents of
 ``../shared/corpora/*.jsonl.gz`` (the ``dev`` split by default), read in place;
 the corpus part is skipped with a message where that folder is absent.
 
@@ -35,9 +35,9 @@ from pathlib import Path
 import ftfy
 from tqdm import tqdm
 
-from unstrip._clean_samples import CLEAN_SAMPLES
-from unstrip.encoding import DROPPED_BYTES, fix_encoding
-from unstrip.profiles import mojibake
+from unstrip.evaluate.clean_samples import CLEAN_SAMPLES
+from unstrip.text.encoding import DROPPED_BYTES, fix_encoding
+from unstrip.text.profiles import mojibake
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPORA = SHARED / "corpora"

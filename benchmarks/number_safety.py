@@ -1,18 +1,18 @@
 """Number value precision against the confidence a value-changing mark needs.
 
 A restorer that writes ``pay 1200 a year`` as ``pay $12.00 a year`` changes
-what the number says. :func:`unstrip.decoding.number_safe` drops such marks
+what the number says. :func:`unstrip.decode.rules.number_safe` drops such marks
 (a decimal point, ``:``, ``-`` or ``/`` between digits, ``%`` after them, a
 currency sign before them) where the model's confidence is below the
 model's ``decoding.number_confidence`` (marks between digits) or
 ``decoding.number_sign_confidence`` (``%`` and currency signs). This script restores the news dev
-documents of one part (:func:`unstrip.evalsets.documents`, ``seed``
+documents of one part (:func:`unstrip.evaluate.evalsets.documents`, ``seed``
 profile) once with every such mark written, then for each threshold prints
 
-- number value precision and recall (:func:`unstrip.scoring.number_values`):
+- number value precision and recall (:func:`unstrip.evaluate.scoring.number_values`):
   of the numbers written with such a mark, the share written exactly as in
   the gold, and of the gold numbers written with one, the share restored;
-- news marks micro-F1 (:func:`unstrip.scoring.score_corpus`).
+- news marks micro-F1 (:func:`unstrip.evaluate.scoring.score_corpus`).
 
 Every pair of ``--thresholds`` (between digits) and ``--sign-thresholds``
 (``%``, currency) is tried; a sign threshold of ``-1`` means "the same as
@@ -38,11 +38,11 @@ import sys
 from collections import Counter
 
 from unstrip import Restorer
-from unstrip.decoding import number_safe, value_marks
-from unstrip.evalsets import documents
+from unstrip.decode.rules import number_safe, value_marks
+from unstrip.evaluate.evalsets import documents
+from unstrip.evaluate.scoring import number_values, score_corpus
 from unstrip.models import load_model
-from unstrip.profiles import seed
-from unstrip.scoring import number_values, score_corpus
+from unstrip.text.profiles import seed
 
 
 def render(text: str, ins: list[str]) -> str:
@@ -135,7 +135,7 @@ def buckets(golds: list[str], restored) -> list[str]:
     """Value-marked gaps by confidence tenth: how many the gold writes the same."""
     right, total = Counter(), Counter()
     for gold, (text, ins, conf) in zip(golds, restored, strict=True):
-        from unstrip.alignment import align
+        from unstrip.text.alignment import align
 
         g_ins = align(gold, text, "seed").insertions
         for g, s in enumerate(ins):

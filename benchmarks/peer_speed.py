@@ -239,8 +239,8 @@ def bench_texts(docs: int) -> list[str]:
     """The first ``docs`` dev documents in ``speed.py``'s order, seed-stripped."""
     import hashlib
 
-    from unstrip.corpus import corpus_files, iter_documents
-    from unstrip.profiles import seed
+    from unstrip.text.corpus import corpus_files, iter_documents
+    from unstrip.text.profiles import seed
 
     files = corpus_files()
     if not files:
@@ -254,7 +254,7 @@ def time_unstrip(texts: Sequence[str], threads: int) -> float:
     """Seconds for ``Restorer.restore`` over ``texts`` (model loaded and warmed up first)."""
     from unstrip import Restorer
     from unstrip.models import load_model
-    from unstrip.profiles import seed
+    from unstrip.text.profiles import seed
 
     restorer = Restorer(load_model("auto", threads=threads))
     restorer.restore(texts[0], profile="seed")  # warm-up
@@ -270,7 +270,7 @@ def skip_reason() -> str | None:
     for module in ("torch", "transformers"):
         if importlib.util.find_spec(module) is None:
             return f"{module} is not installed (pip install 'unstrip[bench]')"
-    from unstrip.corpus import corpus_files
+    from unstrip.text.corpus import corpus_files
 
     if not corpus_files():
         return "../shared/corpora is absent: no dev text to time"
@@ -301,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import torch
 
-    from unstrip.features import WordPieces
+    from unstrip.network.features import WordPieces
 
     torch.set_num_threads(args.threads)
     texts = bench_texts(args.docs)

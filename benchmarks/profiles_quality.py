@@ -1,9 +1,9 @@
 """Restoration quality per damage profile on the news dev documents.
 
 For every strip profile P, each gold document G of
-``unstrip.evalsets.documents("news", PART)`` is damaged to X = P(G), restored
+``unstrip.evaluate.evalsets.documents("news", PART)`` is damaged to X = P(G), restored
 with ``Restorer().restore(X, P)`` (the profile named, as a caller would) and
-scored by :mod:`unstrip.scoring` under P: marks micro P / R / F1, invariant
+scored by :mod:`unstrip.evaluate.scoring` under P: marks micro P / R / F1, invariant
 violations (documents where P(restored) != X; there must be none), casing
 accuracy for the lowercased profiles and paragraph P / R / F1 (the
 ``paragraph`` mark) for ``newlines``.
@@ -44,10 +44,10 @@ import numpy as np
 
 from unstrip import Restorer
 from unstrip import restorer as R
-from unstrip.corpus import corpus_files, iter_documents
-from unstrip.evalsets import FAMILIES, documents
-from unstrip.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES, newlines
-from unstrip.scoring import Score, score_document
+from unstrip.evaluate.evalsets import FAMILIES, documents
+from unstrip.evaluate.scoring import Score, score_document
+from unstrip.text.corpus import corpus_files, iter_documents
+from unstrip.text.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES, newlines
 
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _ACCENT = {"e": "é", "o": "ö", "u": "ü", "a": "á", "i": "ï"}

@@ -22,9 +22,9 @@ import time
 from tqdm import tqdm
 
 from unstrip import Restorer
-from unstrip.corpus import corpus_files, iter_documents, shared_dir
-from unstrip.profiles import PROFILES
-from unstrip.scoring import MARKS, Score, score_document
+from unstrip.evaluate.scoring import MARKS, Score, score_document
+from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.text.profiles import PROFILES
 
 KEY_MARKS = ("period", "comma", "question", "apostrophe", "quote", "hyphen", "dash",
              "paragraph", "parenthesis", "dollar")

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from _report import command_line, print_figures
 
-from unstrip.corpus import corpus_files, iter_documents
-from unstrip.profiles import seed
+from unstrip.text.corpus import corpus_files, iter_documents
+from unstrip.text.profiles import seed
 
 
 def dev_docs(n: int) -> list[dict]:

@@ -19,9 +19,9 @@ import time
 from _report import command_line, print_figures
 
 from unstrip import Restorer
-from unstrip.corpus import corpus_files, iter_documents
 from unstrip.models import describe, load_model
-from unstrip.profiles import seed
+from unstrip.text.corpus import corpus_files, iter_documents
+from unstrip.text.profiles import seed
 
 
 def bench_texts(words: int) -> list[str]:

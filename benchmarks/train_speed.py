@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from unstrip.corpus import corpus_files, shared_dir
-from unstrip.train import main as train_main
+from unstrip.text.corpus import corpus_files, shared_dir
+from unstrip.train.loop import main as train_main
 
 MODEL = Path(__file__).resolve().parents[1] / "src" / "unstrip" / "data" / "model"
 VARIANTS = {

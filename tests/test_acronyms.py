@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unstrip.acronyms import bracket_acronyms, initialism_periods, spells
-from unstrip.profiles import seed as strip_seed
+from unstrip.decode.acronyms import bracket_acronyms, initialism_periods, spells
+from unstrip.text.profiles import seed as strip_seed
 
 
 def _apply(text: str, ins: list[str]) -> str:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import _FOLDS, AlignmentError, _align_greedy, align, apply
-from unstrip.profiles import PROFILES, STRIP_PROFILES
+from unstrip.text.alignment import _FOLDS, AlignmentError, _align_greedy, align, apply
+from unstrip.text.profiles import PROFILES, STRIP_PROFILES
 
 ANY_TEXT = st.text(
     alphabet=st.one_of(

@@ -209,7 +209,7 @@ def test_dev_split_matches_per_document_restore(tmp_path, restorer):
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: this test reads ../shared beside the repository")
-    from unstrip.corpus import corpus_files, iter_documents
+    from unstrip.text.corpus import corpus_files, iter_documents
 
     docs = []
     for doc in iter_documents(corpus_files(SHARED), split="dev"):
@@ -217,7 +217,7 @@ def test_dev_split_matches_per_document_restore(tmp_path, restorer):
         if len(docs) == 300:
             break
     # The dev texts are punctuated (passed through); restore a few stripped ones too.
-    from unstrip.profiles import seed
+    from unstrip.text.profiles import seed
 
     docs += [{**d, "id": f"seed-{d['id']}", "text": seed(d["text"])[:2000]} for d in docs[:10]]
     _write_jsonl(tmp_path / "dev.jsonl", docs)

@@ -101,7 +101,7 @@ def _csp_violations(context) -> list[str]:
 
 
 def test_restore_in_the_browser(page):
-    from unstrip.profiles import seed
+    from unstrip.text.profiles import seed
 
     assert page.title().startswith("unstrip")
     assert page.locator("#profile").input_value() == "auto"
@@ -144,7 +144,7 @@ def test_restore_in_the_browser(page):
 
 
 def test_lowercased_speech_is_recased(page):
-    from unstrip.profiles import seed
+    from unstrip.text.profiles import seed
 
     speech = "the bbc reported that nato and the us army would meet in london on monday"
     page.get_by_label("Damaged text").fill(speech)

@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import align
-from unstrip.features import (
+from unstrip.network.features import (
     CASE_CLASSES,
     CASES,
     IGNORE,
@@ -30,8 +29,9 @@ from unstrip.features import (
     gap_labels,
     label_documents,
 )
-from unstrip.onnx_model import WindowPredictor
-from unstrip.profiles import lower, seed
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.text.alignment import align
+from unstrip.text.profiles import lower, seed
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +228,8 @@ def torch_tools():
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
-    from unstrip import export, train
+    from unstrip.train import export
+    from unstrip.train import loop as train
 
     return train, export
 
@@ -236,7 +237,7 @@ def torch_tools():
 def test_seed_and_lower_run_with_casing_head_exports_three_outputs(torch_tools, tmp_path):
     train, export = torch_tools
     from unstrip import Restorer
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     run = tmp_path / "run"
     args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY, "--profiles", "seed,lower"]
@@ -272,8 +273,8 @@ def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, t
     import torch
 
     from unstrip import Restorer
-    from unstrip.nn import Config, UnstripNet
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.train.network import Config, UnstripNet
 
     # An old config (no n_case) builds the old network: same parameters, two outputs.
     old = {"vocab_size": 50, "hidden": 16, "layers": 1, "heads": 2, "intermediate": 32,

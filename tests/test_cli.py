@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from unstrip.cli import cli
-from unstrip.profiles import seed
+from unstrip.text.profiles import seed
 
 
 def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unstrip.decoding import IDENTITY, balance, pair_marks, transition, transition_groups
+from unstrip.decode.rules import IDENTITY, balance, pair_marks, transition, transition_groups
 
 MARK = st.text(alphabet=st.sampled_from(list('“”"()[].,’\n')), max_size=3)
 GAPS = st.lists(st.tuples(MARK, st.floats(0, 1)), max_size=40)

@@ -1,4 +1,4 @@
-"""Tests for unstrip.encoding: mojibake repair with dropped-byte restoration."""
+"""Tests for unstrip.text.encoding: mojibake repair with dropped-byte restoration."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import unstrip.encoding as enc
-from unstrip._clean_samples import AMBIGUOUS_DOUBLE, AMBIGUOUS_SINGLE, CLEAN_SAMPLES
-from unstrip.encoding import DROPPED_BYTES, Repair, fix_encoding, fix_encoding_and_explain
-from unstrip.profiles import mojibake
+import unstrip.text.encoding as enc
+from unstrip.evaluate.clean_samples import AMBIGUOUS_DOUBLE, AMBIGUOUS_SINGLE, CLEAN_SAMPLES
+from unstrip.text.encoding import DROPPED_BYTES, Repair, fix_encoding, fix_encoding_and_explain
+from unstrip.text.profiles import mojibake
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds"

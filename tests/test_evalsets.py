@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unstrip.evalsets import FAMILIES, documents, family_of, part_of
+from unstrip.evaluate.evalsets import FAMILIES, documents, family_of, part_of
 
 
 def _write(path, rows):

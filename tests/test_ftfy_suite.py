@@ -14,7 +14,7 @@ from pathlib import Path
 import ftfy
 import pytest
 
-from unstrip.encoding import fix_encoding
+from unstrip.text.encoding import fix_encoding
 
 CASES = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "ftfy"
 FILES = ("in-the-wild", "synthetic", "language-names", "negative", "known-failures")

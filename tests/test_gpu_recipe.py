@@ -39,7 +39,7 @@ def test_recipe_trains_exports_and_restores_on_cpu(tmp_path):
     assert set(run_cfg["mix"]) == {"news", "ted", "scotus", "speeches", "moby"}
 
     from unstrip import Restorer
-    from unstrip.profiles import seed
+    from unstrip.text.profiles import seed
 
     x = "Its a selfproclaimed win the groups leader said"
     assert seed(Restorer(str(model)).restore(x, profile="seed")) == x

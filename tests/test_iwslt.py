@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import AlignmentError
-from unstrip.iwslt import (
+from unstrip.evaluate.iwslt import (
     CLASSES,
     MARK_LABELS,
     IwsltFormatError,
@@ -29,7 +28,8 @@ from unstrip.iwslt import (
     score,
     split_blocks,
 )
-from unstrip.profiles import lower
+from unstrip.text.alignment import AlignmentError
+from unstrip.text.profiles import lower
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV2012 = SHARED / "benchmarks" / "iwslt" / "dev2012.tsv"
@@ -342,7 +342,7 @@ def test_eval_scores_a_range_of_blocks_numbered_from_one(tmp_path):
     from click.testing import CliRunner
 
     from unstrip.cli import cli
-    from unstrip.iwslt import select_blocks
+    from unstrip.evaluate.iwslt import select_blocks
 
     rng = random.Random(5)
     pairs = [(rng.choice(["so", "we", "it", "what"]), rng.choice(["O", "O", "COMMA", "PERIOD"]))

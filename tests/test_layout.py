@@ -20,21 +20,7 @@ import unstrip
 PACKAGE = Path(unstrip.__file__).resolve().parent
 
 #: Training and evaluation code, which the runtime must never import.
-BLOCKED = (
-    "unstrip.train",
-    "unstrip.evaluate",
-    # the flat modules that train or evaluate, until they move into those folders
-    "unstrip.nn",
-    "unstrip.encode_corpus",
-    "unstrip.export",
-    "unstrip.onnx_weights",
-    "unstrip.calibrate",
-    "unstrip.questions_build",
-    "unstrip.scoring",
-    "unstrip.iwslt",
-    "unstrip.evalsets",
-    "unstrip._clean_samples",
-)
+BLOCKED = ("unstrip.train", "unstrip.evaluate")
 
 
 def _module_names() -> list[str]:

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import apply
-from unstrip.features import (
+from unstrip.network.features import (
     CASES,
     IGNORE,
     JOINS,
@@ -36,8 +35,9 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
-from unstrip.onnx_model import WindowPredictor
-from unstrip.profiles import seed
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.text.alignment import apply
+from unstrip.text.profiles import seed
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
@@ -108,7 +108,7 @@ def test_labels_rebuild_the_gold_exactly(wp):
         if r >= 0:
             for g, part in enumerate(split_region(b, s - r + 1), r):
                 ins[g] = part
-    from unstrip.alignment import align
+    from unstrip.text.alignment import align
 
     gold_ins = align(gold, x).insertions
     inside = {g for a, b in zip(enc.starts.tolist(), enc.ends.tolist(), strict=True)
@@ -237,7 +237,7 @@ def _smoke_corpus(tmp_path):
     path = tmp_path / "smoke.jsonl"
     lines = []
     if CORPORA.exists():
-        from unstrip.corpus import corpus_files, iter_documents
+        from unstrip.text.corpus import corpus_files, iter_documents
 
         docs = itertools.islice(iter_documents(corpus_files(CORPORA.parent), "train"), 60)
         lines = [{"id": d.id, "text": d.text[:600], "split": "train"} for d in docs]
@@ -253,7 +253,8 @@ def exported(tmp_path_factory):
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
-    from unstrip import export, train
+    from unstrip.train import export
+    from unstrip.train import loop as train
 
     tmp = tmp_path_factory.mktemp("learned")
     corpus = _smoke_corpus(tmp)
@@ -282,13 +283,13 @@ def test_export_writes_a_complete_model_dir(exported):
 @pytest.fixture(scope="module")
 def onnx_restorer(exported):
     from unstrip import Restorer
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     return Restorer(model=OnnxModel.load(exported, lexicon={"dont": {"don't": 3}}))
 
 
 def test_onnx_model_predicts_like_the_baseline_interface(exported):
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     m = OnnxModel.load(exported, variant="model.onnx", lexicon={})
     x = "The groups leader said dont go " * 40  # several windows
@@ -313,9 +314,9 @@ def test_exported_int8_weights_load_back_into_a_network(exported, tmp_path):
     import onnxruntime as ort
     import torch
 
-    from unstrip import train
-    from unstrip.nn import Config, UnstripNet
-    from unstrip.onnx_weights import load_onnx_weights
+    from unstrip.train import loop as train
+    from unstrip.train.network import Config, UnstripNet
+    from unstrip.train.onnx_weights import load_onnx_weights
 
     cfg = json.loads((exported / "config.json").read_text())
     net = UnstripNet(Config.from_json(cfg["model"])).eval()
@@ -348,7 +349,7 @@ def test_model_config_decoding_shifts_reach_the_after_head(exported, tmp_path):
     """A comma shift kept in config.json makes every gap after a word a comma-family insertion."""
     import shutil
 
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     model_dir = tmp_path / "shifted"
     shutil.copytree(exported, model_dir)
@@ -370,7 +371,7 @@ def test_model_config_decoding_shifts_reach_the_after_head(exported, tmp_path):
 
 def _feasible(model, x: str, p) -> bool:
     """Do the after/before labels of ``p`` pair up from an empty state (quotes, brackets)?"""
-    from unstrip.decoding import transition
+    from unstrip.decode.rules import transition
 
     enc = model.wp.encode(x)
     state = 0
@@ -389,7 +390,7 @@ def test_pairing_makes_quotes_pair_even_when_the_network_wants_them_everywhere(e
     pairing (on by default) keeps only labels under which quotes and brackets pair up."""
     import shutil
 
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     model_dir = tmp_path / "quoted"
     shutil.copytree(exported, model_dir)
@@ -410,7 +411,7 @@ def test_quote_and_bracket_boosts_come_from_the_config_and_weigh_only_their_grou
         exported, tmp_path):
     import shutil
 
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     model_dir = tmp_path / "boosted"
     shutil.copytree(exported, model_dir)
@@ -428,8 +429,8 @@ def test_quote_and_bracket_boosts_come_from_the_config_and_weigh_only_their_grou
 
 
 def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
-    from unstrip.calibrate import calibrate
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.train.calibrate import calibrate
 
     m = OnnxModel.load(exported, lexicon={})
     texts = [t for t in _OWN if "\n" not in t]

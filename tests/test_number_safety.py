@@ -1,6 +1,6 @@
 """Number safety: a mark that changes what a number says is written only when the model is sure.
 
-Value-changing marks (:func:`unstrip.decoding.value_marks`): a decimal point,
+Value-changing marks (:func:`unstrip.decode.rules.value_marks`): a decimal point,
 ``:``, ``-``, ``/`` (or a dash, ``%`` or currency sign) between two digits, a
 ``%`` right after a number, a currency sign right before one. A grouping
 comma keeps the value and is always free. "Low confidence" means below the
@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import apply
-from unstrip.decoding import number_safe, value_marks
-from unstrip.features import LabelSet, WordPieces
+from unstrip.decode.rules import number_safe, value_marks
+from unstrip.evaluate.scoring import number_values
 from unstrip.models import LEARNED_DIR
-from unstrip.onnx_model import WindowPredictor
-from unstrip.profiles import seed
-from unstrip.scoring import number_values
+from unstrip.network.features import LabelSet, WordPieces
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.text.alignment import apply
+from unstrip.text.profiles import seed
 
 shipped = pytest.mark.skipif(not (LEARNED_DIR / "config.json").exists(),
                              reason="the learned model is not shipped in this checkout")
@@ -92,7 +92,7 @@ def test_explain_confidence_matches_what_is_written(restorer):
 
 @shipped
 def test_thresholds_come_from_the_model_config_with_a_default(tmp_path):
-    from unstrip.onnx_model import NUMBER_CONFIDENCE, NUMBER_SIGN_CONFIDENCE, OnnxModel
+    from unstrip.network.onnx_model import NUMBER_CONFIDENCE, NUMBER_SIGN_CONFIDENCE, OnnxModel
 
     model_dir = tmp_path / "model"
     shutil.copytree(LEARNED_DIR, model_dir)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unstrip import Restorer, detect_profile
-from unstrip.profiles import PROFILES, STRIP_PROFILES, newlines
+from unstrip.text.profiles import PROFILES, STRIP_PROFILES, newlines
 
 # Words as users write them: accents, CJK, emoji, curly quotes, dashes, tabs, line breaks.
 TOKENS = st.sampled_from(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unstrip.profiles import (
+from unstrip.text.profiles import (
     LOWERED_PROFILES,
     PROFILES,
     STRIP_PROFILES,

@@ -6,16 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import apply
-from unstrip.profiles import seed
-from unstrip.questions import (
+from unstrip.decode.questions import (
     DEFAULT_PATH,
     QuestionModel,
     features,
     mark_questions,
     sentences,
 )
-from unstrip.questions_build import best_threshold, labelled_sentences
+from unstrip.text.alignment import apply
+from unstrip.text.profiles import seed
+from unstrip.train.questions_table import best_threshold, labelled_sentences
 
 ASKING = ["what do you want", "do you know him", "how many of you were there", "is it true"]
 TELLING = ["you want it", "i know him", "many of you were there", "it is true"]
@@ -110,7 +110,7 @@ def test_shipped_classifier_tells_own_questions_from_statements():
 def test_build_counts_train_docs_only_and_tunes_on_iwslt_blocks_1_to_5(tmp_path):
     import json
 
-    from unstrip.questions_build import build
+    from unstrip.train.questions_table import build
 
     corpus = tmp_path / "c.jsonl"
     train = "Why is it so? It is so. Where is he? He is here. What is it? The cat sat."

@@ -20,8 +20,8 @@ pq = pytest.importorskip("pyarrow.parquet")
 from test_batch import TEXTS  # noqa: E402  (the same sample records as the local engine's tests)
 
 from unstrip.batch import BatchError, Summary  # noqa: E402
-from unstrip.profiles import seed  # noqa: E402
 from unstrip.ray_batch import run_ray_batch  # noqa: E402
+from unstrip.text.profiles import seed  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -54,7 +54,7 @@ def test_dev_split_matches_per_document_restore(tmp_path, cluster, restorer):
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: this test reads ../shared beside the repository")
-    from unstrip.corpus import corpus_files, iter_documents
+    from unstrip.text.corpus import corpus_files, iter_documents
 
     docs = []
     for doc in iter_documents(corpus_files(SHARED), split="dev"):

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unstrip import Restorer, apply, detect_profile, restore
-from unstrip.profiles import lower, mojibake, seed
+from unstrip.text.profiles import lower, mojibake, seed
 
 STRIPPED = st.text(alphabet=st.sampled_from(list("abcdeHIJ XYZ019 ")), max_size=300)
 WORDS = st.lists(

@@ -1,4 +1,4 @@
-"""Tests for unstrip.scoring: marks, per-document and corpus measures."""
+"""Tests for unstrip.evaluate.scoring: marks, per-document and corpus measures."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip.alignment import align
-from unstrip.profiles import STRIP_PROFILES, damage, seed
-from unstrip.scoring import MARKS, Score, classify, score_corpus, score_document
+from unstrip.evaluate.scoring import MARKS, Score, classify, score_corpus, score_document
+from unstrip.text.alignment import align
+from unstrip.text.profiles import STRIP_PROFILES, damage, seed
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEEDS = SHARED / "seeds"

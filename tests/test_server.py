@@ -23,9 +23,9 @@ if not (importlib.util.find_spec("httpx2") or importlib.util.find_spec("httpx"))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from unstrip.profiles import seed  # noqa: E402
 from unstrip.restorer import PROFILE_CHOICES  # noqa: E402
 from unstrip.server import create_app  # noqa: E402
+from unstrip.text.profiles import seed  # noqa: E402
 
 STRIPPED = [
     "Its a selfproclaimed win worth 20000 dollars the groups leader said",

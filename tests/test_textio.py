@@ -6,7 +6,13 @@ import io
 
 import pytest
 
-from unstrip.textio import InputError, check_stream, checked_source, decode_bytes, iter_text_chunks
+from unstrip.text.textio import (
+    InputError,
+    check_stream,
+    checked_source,
+    decode_bytes,
+    iter_text_chunks,
+)
 
 
 class _Pipe(io.RawIOBase):

@@ -9,8 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="training needs the train extra")
 
-from unstrip import train  # noqa: E402
-from unstrip.corpus import Document  # noqa: E402
+from unstrip.text.corpus import Document  # noqa: E402
+from unstrip.train import loop as train  # noqa: E402
 
 
 def _docs():

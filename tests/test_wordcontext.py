@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unstrip.features import WordPieces, inner_insertions
-from unstrip.wordcontext import (
+from unstrip.decode.wordcontext import (
     WORD_CONTEXT_PATH,
     WordContext,
     ambiguous_keys,
@@ -13,6 +12,7 @@ from unstrip.wordcontext import (
     choose_in_context,
     pattern,
 )
+from unstrip.network.features import WordPieces, inner_insertions
 
 TEXTS = [
     "The Islamic State's fighters fled. The United States said so.",
@@ -124,7 +124,7 @@ def test_shipped_table_reads_possessives_and_seasons_from_context():
 
 
 def test_evaluate_counts_right_forms_with_and_without_context():
-    from unstrip.wordcontext import evaluate
+    from unstrip.decode.wordcontext import evaluate
 
     table = _table()
     dev = ["The Islamic State's fighters left.", "The United States said so."]

@@ -7,10 +7,10 @@
 "Don't stop."
 """
 
-from unstrip.alignment import align, apply
-from unstrip.encoding import fix_encoding, fix_encoding_and_explain
-from unstrip.profiles import PROFILES, damage
 from unstrip.restorer import Restoration, Restorer, detect_profile, restore
+from unstrip.text.alignment import align, apply
+from unstrip.text.encoding import fix_encoding, fix_encoding_and_explain
+from unstrip.text.profiles import PROFILES, damage
 
 __all__ = [
     "PROFILES",

@@ -5,7 +5,7 @@ model. It is built by :func:`build` from clean text (no seed article, no dev
 or test split) and stored as one gzipped JSON file inside the package.
 
 It predicts the insertion at every gap of stripped text (see
-:mod:`unstrip.tokens` for the gap kinds):
+:mod:`unstrip.text.tokens` for the gap kinds):
 
 - ``inner`` gaps from a lexicon that maps each stripped word to the written
   forms seen for it (``dont`` -> ``don't``; ``00000`` -> ``00,000``);
@@ -16,7 +16,7 @@ It predicts the insertion at every gap of stripped text (see
 >>> m = build(["Don't stop.\\n\\nWe said, “Go now.” Then we went."] * 3)
 >>> x = "Dont stopWe said Go now Then we went"
 >>> p = m.predict(x)
->>> from unstrip.alignment import apply
+>>> from unstrip.text.alignment import apply
 >>> print(apply(x, p.insertions, p.kept))
 Don't stop.
 <BLANKLINE>
@@ -36,10 +36,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from unstrip.alignment import align
-from unstrip.lexicon import choose_form
-from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import RUN, pieces, word_key
+from unstrip.decode.lexicon import choose_form
+from unstrip.text.alignment import align
+from unstrip.text.profiles import seed as strip_seed
+from unstrip.text.tokens import RUN, pieces, word_key
 
 __all__ = ["BaselineModel", "Prediction", "build", "DEFAULT_PATH"]
 
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m unstrip.baseline CORPUS... --out PATH``: build the baseline."""
     import argparse
 
-    from unstrip.corpus import iter_documents
+    from unstrip.text.corpus import iter_documents
 
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("corpus", nargs="+", help="JSONL(.gz) or .txt files of clean text")

@@ -28,10 +28,10 @@ from typing import BinaryIO
 import click
 
 from unstrip import __version__
-from unstrip.corpus import CorpusError, Document, is_jsonl, iter_documents
-from unstrip.profiles import PROFILES
 from unstrip.restorer import PROFILE_CHOICES, Restorer
-from unstrip.textio import InputError, check_stream, checked_source, iter_text_chunks
+from unstrip.text.corpus import CorpusError, Document, is_jsonl, iter_documents
+from unstrip.text.profiles import PROFILES
+from unstrip.text.textio import InputError, check_stream, checked_source, iter_text_chunks
 
 ERRORS = click.Choice(["strict", "replace"])
 
@@ -401,7 +401,7 @@ def fix_encoding_cmd(file, output, explain, errors) -> None:
     Clean text passes through unchanged; nothing else (quotes, widths,
     Unicode normalisation) is touched.
     """
-    from unstrip.encoding import fix_encoding_and_explain
+    from unstrip.text.encoding import fix_encoding_and_explain
 
     with _user_errors():
         text = _read(file, errors)
@@ -455,10 +455,10 @@ def eval_cmd(gold, pred, profile, as_json, split, limit, iwslt, block, blocks, m
     """
     from tqdm import tqdm
 
-    from unstrip.scoring import score_document
+    from unstrip.evaluate.scoring import score_document
 
     if iwslt is not None:
-        from unstrip import iwslt as iw
+        from unstrip.evaluate import iwslt as iw
 
         with _user_errors():
             _check_readable(iwslt)
@@ -655,7 +655,7 @@ def train(args) -> None:
     and resumes from it, and uses a GPU when one is present.
     """
     try:
-        from unstrip.train import main as train_main
+        from unstrip.train.loop import main as train_main
     except ImportError as exc:
         _fail(f"training needs the train extra (pip install 'unstrip[train]'): {exc}")
     sys.exit(train_main(list(args)))
@@ -666,7 +666,7 @@ def train(args) -> None:
 def export(args) -> None:
     """Export a training run to ONNX: RUN_DIR --out DIR [--int8] (see export --help)."""
     try:
-        from unstrip.export import main as export_main
+        from unstrip.train.export import main as export_main
     except ImportError as exc:
         _fail(f"export needs the train extra (pip install 'unstrip[train]'): {exc}")
     sys.exit(export_main(list(args)))
@@ -676,7 +676,7 @@ def export(args) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def calibrate(args) -> None:
     """Choose a model's mark shifts on dev text: MODEL_DIR [--write] (see calibrate --help)."""
-    from unstrip.calibrate import main as calibrate_main
+    from unstrip.train.calibrate import main as calibrate_main
 
     sys.exit(calibrate_main(list(args)))
 

@@ -6,7 +6,7 @@ input shows (the ``auto`` profile) line by line, repairs broken encoding
 first, then asks the model for the insertion at every gap of stripped text,
 in overlapping windows so that input of any length runs in bounded memory.
 
-Every strip profile of :mod:`unstrip.profiles` is restored: ``seed`` and
+Every strip profile of :mod:`unstrip.text.profiles` is restored: ``seed`` and
 ``lower`` as the network was trained; ``punct``, ``word`` and their
 lowercased forms by showing the network the text as ``seed`` would have left
 it (non-ASCII letters folded to ASCII for it, ``Zürich`` read as
@@ -43,12 +43,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from unstrip.baseline import Prediction, strip_seed_complement
-from unstrip.decoding import balance
-from unstrip.encoding import Repair, fix_encoding, fix_encoding_and_explain
+from unstrip.decode.rules import balance
+from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model
-from unstrip.profiles import LOWERED_PROFILES, PROFILES
-from unstrip.tokens import is_stripped
-from unstrip.wordcontext import text_pairs
+from unstrip.text.encoding import Repair, fix_encoding, fix_encoding_and_explain
+from unstrip.text.profiles import LOWERED_PROFILES, PROFILES
+from unstrip.text.tokens import is_stripped
 
 __all__ = [
     "Insertion", "Part", "Restoration", "Restorer", "detect_profile", "restore", "PROFILE_CHOICES",
@@ -227,7 +227,7 @@ class Restorer:
     (``auto``: the learned model shipped in the package, else the baseline).
 
     ``balance`` drops unmatched quotes and brackets the model was unsure of
-    (:func:`unstrip.decoding.balance`). ``window`` is how many characters of
+    (:func:`unstrip.decode.rules.balance`). ``window`` is how many characters of
     stripped text the model sees at once and ``context`` how many more it sees
     on each side of the part whose gaps it decides; memory use is bounded by
     these, not by the input length.
@@ -340,7 +340,7 @@ class Restorer:
     # -- windows -----------------------------------------------------------
     def _pairs(self, text: str, kind: str) -> Counter | None:
         """The neighbouring words of a whole cased document, for a model whose
-        word forms look at them (:func:`unstrip.wordcontext.possessive_echo`), else None.
+        word forms look at them (:func:`unstrip.decode.wordcontext.possessive_echo`), else None.
 
         A window of :attr:`window` characters sees only part of a long
         document; ``Islamic State`` written bare in one part still makes

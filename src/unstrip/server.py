@@ -94,9 +94,9 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from unstrip.encoding import fix_encoding_and_explain
 from unstrip.models import describe
 from unstrip.restorer import PROFILE_CHOICES, Restorer
+from unstrip.text.encoding import fix_encoding_and_explain
 
 __all__ = ["create_app", "serve", "main", "DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT",
            "HeaderTimeoutH11", "LONG_TEXT"]

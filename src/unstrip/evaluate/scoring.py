@@ -2,7 +2,7 @@
 
 Stripping only deletes characters, so gold G and a restoration R of the same
 damaged text X = profile(G) both differ from X by an *insertion string* at
-each of the ``len(X) + 1`` gaps of X (see :mod:`unstrip.alignment`). The
+each of the ``len(X) + 1`` gaps of X (see :mod:`unstrip.text.alignment`). The
 measures of DESIGN.md section 2 compare those strings gap by gap:
 
 - **per-mark precision / recall / F1**: each insertion is read as a bag of
@@ -56,9 +56,9 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from unstrip.alignment import AlignmentError, align
-from unstrip.decoding import value_marks
-from unstrip.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES
+from unstrip.decode.rules import value_marks
+from unstrip.text.alignment import AlignmentError, align
+from unstrip.text.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES
 
 __all__ = [
     "MARKS",
@@ -556,7 +556,7 @@ def _number_forms(insertions: list[str], damaged: str) -> list[tuple[str, bool]]
 
     The written form is the currency signs of the gap before the run, the
     digits with every insertion between them, and the ``%`` of the gap
-    after it (:func:`unstrip.decoding.value_marks`); it has a value mark
+    after it (:func:`unstrip.decode.rules.value_marks`); it has a value mark
     when any of those changes what the digits say.
     """
     out = []

@@ -105,7 +105,7 @@ def shared_dir() -> Path | None:
 
     env = os.environ.get("UNSTRIP_SHARED")
     candidates = [Path(env)] if env else []
-    candidates += [Path.cwd().parent / "shared", Path(__file__).resolve().parents[3] / "shared"]
+    candidates += [Path.cwd().parent / "shared", Path(__file__).resolve().parents[4] / "shared"]
     for c in candidates:
         if (c / "corpora").is_dir() or (c / "seeds").is_dir():
             return c

@@ -1,4 +1,4 @@
-"""Building the question classifier of :mod:`unstrip.questions` from clean text.
+"""Building the question classifier of :mod:`unstrip.decode.questions` from clean text.
 
 The classifier counts how often sentences of the train split of the corpora
 that open and close with given words were questions; its threshold is the
@@ -20,15 +20,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from unstrip.questions import _END, DEFAULT_PATH, QuestionModel, sentences
+from unstrip.decode.questions import _END, DEFAULT_PATH, QuestionModel, sentences
 
 __all__ = ["best_threshold", "build", "labelled_sentences", "main"]
 
 
 def labelled_sentences(gold: str, profile: str = "seed") -> list[tuple[list[str], bool]]:
     """``(words, is question)`` for each sentence of a clean text that ends in ``.`` or ``?``."""
-    from unstrip.alignment import align
-    from unstrip.profiles import damage
+    from unstrip.text.alignment import align
+    from unstrip.text.profiles import damage
 
     x = damage(gold, profile)
     ins = align(gold, x, profile).insertions
@@ -67,8 +67,8 @@ def build(corpora: Sequence[Path], iwslt: Path | None, min_count: int = 3,
     """
     from tqdm import tqdm
 
-    from unstrip.corpus import iter_documents
-    from unstrip.iwslt import read_tsv, render_gold, select_blocks
+    from unstrip.evaluate.iwslt import read_tsv, render_gold, select_blocks
+    from unstrip.text.corpus import iter_documents
 
     items: list[tuple[list[str], bool]] = []
     docs = list(iter_documents(corpora, split="train"))
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
 
-    from unstrip.corpus import corpus_files, shared_dir
+    from unstrip.text.corpus import corpus_files, shared_dir
 
     shared = shared_dir()
     if shared is None:

@@ -1,6 +1,6 @@
 """Written forms of a stripped word, chosen in context.
 
-The lexicon (:mod:`unstrip.lexicon`) counts each stripped word's written
+The lexicon (:mod:`unstrip.decode.lexicon`) counts each stripped word's written
 forms with no context, so it writes every ``governments`` the same way,
 whether in "the governments decision" (``government's``) or "European
 governments have" (``governments``), and every ``25`` as ``25``, even in
@@ -45,16 +45,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from unstrip.alignment import align
-from unstrip.lexicon import _fitting
-from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import fill_digits, pieces, word_key
+from unstrip.decode.lexicon import _fitting
+from unstrip.text.alignment import align
+from unstrip.text.profiles import seed as strip_seed
+from unstrip.text.tokens import fill_digits, pieces, word_key
 
 __all__ = ["WordContext", "choose_in_context", "pattern", "build", "evaluate",
            "possessive_echo", "possessive_form", "neighbour_pairs", "text_pairs",
            "WORD_CONTEXT_PATH", "START", "END"]
 
-WORD_CONTEXT_PATH = Path(__file__).parent / "data" / "wordcontext.json.gz"
+WORD_CONTEXT_PATH = Path(__file__).resolve().parents[1] / "data" / "wordcontext.json.gz"
 """The package's table, counted by :func:`build` over the corpora's train split."""
 
 START, END = "<s>", "</s>"
@@ -88,7 +88,7 @@ class WordContext:
         self.words: dict[str, dict[str, list]] = data["words"]
         self.sure: float = float(data.get("sure", 0.0))
         """The posterior at which a choice also overrides the network's marks
-        between the word's pieces (:func:`unstrip.features.inner_insertions`)."""
+        between the word's pieces (:func:`unstrip.network.features.inner_insertions`)."""
         self.echo: float = float(data.get("echo", 0.0))
         """The share given to a possessive form that :func:`possessive_echo`
         finds (0: the cue is off). Where the text writes ``Islamic State``
@@ -242,7 +242,7 @@ def choose_in_context(
 ) -> list[tuple[str, float]]:
     """The written forms of stripped ``word`` between neighbour keys ``prev`` and ``nxt``.
 
-    Among the lexicon forms that fit ``word`` (:func:`unstrip.lexicon.choose_form`'s
+    Among the lexicon forms that fit ``word`` (:func:`unstrip.decode.lexicon.choose_form`'s
     rule), the context table ranks the mark patterns; each pattern's most
     frequent form is returned with the pattern's posterior probability,
     most likely first. Empty when the table has no say (unknown word, one
@@ -280,7 +280,7 @@ def neighbour_pairs(words: Iterable[str]) -> Counter:
 
 
 def text_pairs(text: str) -> Counter:
-    """:func:`neighbour_pairs` of the words (:func:`unstrip.tokens.pieces`) of ``text``.
+    """:func:`neighbour_pairs` of the words (:func:`unstrip.text.tokens.pieces`) of ``text``.
 
     >>> text_pairs("Islamic State fighters")[("Islamic", "State")]
     1
@@ -337,7 +337,7 @@ def evaluate(
     (right in context) and, for each ``(beta, weight)`` in ``settings``,
     the same with those settings.
     """
-    from unstrip.lexicon import choose_form
+    from unstrip.decode.lexicon import choose_form
 
     keys = set(context.words)
     base = (context.beta, context.weight)
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from unstrip.baseline import BaselineModel
-    from unstrip.corpus import corpus_files, iter_documents, shared_dir
+    from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.wordcontext",
                                  description=__doc__.split("\n\n")[0])

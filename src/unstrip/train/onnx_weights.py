@@ -1,10 +1,10 @@
 """Reading an exported model's weights back into a network, to train it further.
 
 A training run's checkpoints live in its run directory and are not shipped;
-what ships is the ONNX export (:mod:`unstrip.export`), often int8-quantised.
+what ships is the ONNX export (:mod:`unstrip.train.export`), often int8-quantised.
 To continue training a shipped model (more steps, another profile, a new
 casing head) :func:`load_onnx_weights` reads the weights out of the ONNX
-graph and into an :class:`~unstrip.nn.UnstripNet`:
+graph and into an :class:`~unstrip.train.network.UnstripNet`:
 
 - float initialisers keep the names the exporter gave them
   (``net.blocks.0.ln1.weight`` is ``blocks.0.ln1.weight``);
@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime as ort
     import torch
 
-    from unstrip.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
-    from unstrip.nn import Config, UnstripNet
+    from unstrip.network.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
+    from unstrip.train.network import Config, UnstripNet
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.onnx_weights",
                                  description=__doc__.split("\n\n")[0])

@@ -11,7 +11,7 @@ naive-Bayes style. It runs after the network: a sentence the network ended
 with a period becomes a question where the classifier's log-odds reach
 :attr:`QuestionModel.threshold`. Only the inserted mark changes.
 
-It is built by :func:`unstrip.questions_build.build` from the training
+It is built by :func:`unstrip.train.questions_table.build` from the training
 split of ../shared/corpora (news, TED talks, court arguments, speeches:
 ``python -m unstrip.questions build``), its threshold chosen on IWSLT dev2012
 blocks 1-5, and shipped as ``data/questions.json.gz``. The builder lives
@@ -23,7 +23,7 @@ apart so that restoring never imports the IWSLT reader.
 >>> ins = [""] * len(text) + ["."]
 >>> ins[10] = ins[16] = "."
 >>> out = mark_questions(text, ins, m)
->>> from unstrip.alignment import apply
+>>> from unstrip.text.alignment import apply
 >>> apply(text, out[0])
 'what is it? it is. so what is it?'
 """
@@ -37,11 +37,11 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from unstrip.tokens import pieces
+from unstrip.text.tokens import pieces
 
 __all__ = ["QuestionModel", "DEFAULT_PATH", "mark_questions", "sentences"]
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "questions.json.gz"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "questions.json.gz"
 
 SKIP = frozenset("and so but now well or then okay ok oh yeah because also".split())
 """Words passed over at a sentence start before its opening words are counted."""
@@ -177,9 +177,3 @@ def mark_questions(
             out[gap] = s[: m.start()] + "?" + s[m.end() :]
             changed[gap] = round(_sigmoid(odds), 4)
     return out, changed
-
-
-if __name__ == "__main__":  # python -m unstrip.questions build: the builder's shell
-    from unstrip.questions_build import main
-
-    raise SystemExit(main())

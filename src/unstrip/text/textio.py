@@ -15,14 +15,14 @@ temporary file beyond that.
 >>> decode_bytes(b"ok \\xff here")
 Traceback (most recent call last):
 ...
-unstrip.textio.InputError: <input>: invalid UTF-8 byte 0xff at byte offset 3; \
+unstrip.text.textio.InputError: <input>: invalid UTF-8 byte 0xff at byte offset 3; \
 pass --errors replace to substitute U+FFFD
 >>> decode_bytes(b"ok \\xff here", errors="replace")
 'ok \\ufffd here'
 >>> decode_bytes(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00")
 Traceback (most recent call last):
 ...
-unstrip.textio.InputError: <input>: looks like a binary file (NUL byte at offset 8); unstrip \
+unstrip.text.textio.InputError: <input>: looks like a binary file (NUL byte at offset 8); unstrip \
 reads text
 """
 
@@ -91,7 +91,7 @@ def decode_bytes(data: bytes, errors: str = "strict", name: str = "<input>") -> 
     >>> decode_bytes(b"a" * 600_000 + b"\\x00")
     Traceback (most recent call last):
     ...
-    unstrip.textio.InputError: <input>: looks like a binary file (NUL byte at offset 600000); \
+    unstrip.text.textio.InputError: <input>: looks like a binary file (NUL byte at offset 600000); \
 unstrip reads text
     """
     _check_binary(data, name)
@@ -120,7 +120,7 @@ def check_stream(
     >>> check_stream(io.BytesIO(b"x" * 10 + b"\\xc3"), chunk_bytes=4)
     Traceback (most recent call last):
     ...
-    unstrip.textio.InputError: <input>: invalid UTF-8 byte 0xc3 at byte offset 10; \
+    unstrip.text.textio.InputError: <input>: invalid UTF-8 byte 0xc3 at byte offset 10; \
 pass --errors replace to substitute U+FFFD
     """
     decoder = codecs.getincrementaldecoder("utf-8")("strict") if errors == "strict" else None
@@ -173,7 +173,7 @@ def checked_source(
     >>> checked_source(io.BufferedReader(io.BytesIO(b"text" * 1000 + b"\\x00")))
     Traceback (most recent call last):
     ...
-    unstrip.textio.InputError: <input>: looks like a binary file (NUL byte at offset 4000); \
+    unstrip.text.textio.InputError: <input>: looks like a binary file (NUL byte at offset 4000); \
 unstrip reads text
     """
     if _rereadable(stream):
@@ -206,7 +206,7 @@ def iter_text_chunks(
     >>> list(iter_text_chunks(io.BytesIO(b"abc\\xe9def"), chunk_bytes=2))
     Traceback (most recent call last):
     ...
-    unstrip.textio.InputError: <input>: invalid UTF-8 byte 0xe9 at byte offset 3; \
+    unstrip.text.textio.InputError: <input>: invalid UTF-8 byte 0xe9 at byte offset 3; \
 pass --errors replace to substitute U+FFFD
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors=errors)

@@ -1,6 +1,6 @@
 """Running the learned restorer: ONNX model in, insertions at every gap out.
 
-A trained network (see :mod:`unstrip.train`) exported by :mod:`unstrip.export`
+A trained network (see :mod:`unstrip.train.loop`) exported by :mod:`unstrip.train.export`
 is a directory with ``model.onnx``, ``labels.json`` (the insertion strings
 each head can say), ``config.json`` and ``vocab.txt``. :class:`OnnxModel`
 loads it with onnxruntime (no PyTorch) and answers ``predict(text, cased)``
@@ -14,15 +14,15 @@ restorer:
 How a prediction is made (:class:`WindowPredictor`, shared with the PyTorch
 model used while training):
 
-1. the stripped text becomes word pieces (:meth:`unstrip.features.WordPieces.encode`);
+1. the stripped text becomes word pieces (:meth:`unstrip.network.features.WordPieces.encode`);
 2. long texts are cut into overlapping windows of word pieces, run in
    batches, and each piece keeps the answer of the window where it sits most
    centrally;
 3. the ``after`` head fills the gap after every word piece, the ``before``
    head the gaps of the space run before every word, and the lexicon the gaps
-   strictly inside one word piece (:func:`unstrip.features.inner_insertions`),
+   strictly inside one word piece (:func:`unstrip.network.features.inner_insertions`),
    in the context of the neighbouring words where a word's forms differ in
-   their marks (:mod:`unstrip.wordcontext`: ``the governments decision``
+   their marks (:mod:`unstrip.decode.wordcontext`: ``the governments decision``
    -> ``government's``, ``rose 25 pct`` -> ``2.5``);
 4. confidences are the softmax probabilities of the chosen labels; before
    the choice, the model's own calibration (``config.json`` ``"decoding"``,
@@ -32,11 +32,11 @@ model used while training):
    only the empty label of lowercased input, by -0.5, chosen on IWSLT
    blocks 1-9 and lowercased dev documents 301-500);
 5. quotes and brackets are chosen jointly over the text so that they pair
-   up (:meth:`WindowPredictor._pair`, :func:`unstrip.decoding.pair_marks`):
+   up (:meth:`WindowPredictor._pair`, :func:`unstrip.decode.rules.pair_marks`):
    where a label with a quote or bracket is likely, the labels of the whole
    window are the likeliest under which every quote opened is closed;
 6. a sentence the network ended with a period becomes a question where the
-   sentence classifier of :mod:`unstrip.questions` says it asks one (the
+   sentence classifier of :mod:`unstrip.decode.questions` says it asks one (the
    network alone never chose ``?`` at step 3,700);
 7. for lowercased input (``cased=False``) a network with a casing head
    (exported with a third output, ``case_logits``) says how each word piece
@@ -47,14 +47,14 @@ Only insertions are ever produced; no kept character changes (the restorer
 checks that too).
 
 >>> import numpy as np
->>> from unstrip.features import LabelSet, WordPieces
+>>> from unstrip.network.features import LabelSet, WordPieces
 >>> class Always(WindowPredictor):  # a stand-in network: "." after every piece
 ...     def _run(self, ids, shapes, mask):
 ...         a = np.zeros(ids.shape + (2,), np.float32); a[..., 1] = 5.0
 ...         return a, np.zeros(ids.shape + (1,), np.float32)
 >>> m = Always(WordPieces.load(), LabelSet(["", "."]), LabelSet([""]), lexicon={})
 >>> p = m.predict("Hi there")
->>> from unstrip.alignment import apply
+>>> from unstrip.text.alignment import apply
 >>> apply("Hi there", p.insertions), round(p.confidence[2], 3)
 ('Hi. there.', 0.993)
 """
@@ -70,16 +70,20 @@ from pathlib import Path
 
 import numpy as np
 
-from unstrip.acronyms import bracket_acronyms, initialism_periods
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
-from unstrip.decoding import (
+from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
+from unstrip.decode.lexicon import choose_form, known_case, letter_counts, mixed_case
+from unstrip.decode.questions import DEFAULT_PATH as QUESTIONS_PATH
+from unstrip.decode.questions import QuestionModel, mark_questions
+from unstrip.decode.rules import (
     mark_moves,
     number_safe,
     pair_marks,
     sentence_capitals,
     transition_groups,
 )
-from unstrip.features import (
+from unstrip.decode.wordcontext import WORD_CONTEXT_PATH, WordContext
+from unstrip.network.features import (
     DEFAULT_VOCAB,
     LabelSet,
     WordPieces,
@@ -90,12 +94,8 @@ from unstrip.features import (
     split_region,
     window_spans,
 )
-from unstrip.lexicon import choose_form, known_case, letter_counts, mixed_case
-from unstrip.profiles import seed as strip_seed
-from unstrip.questions import DEFAULT_PATH as QUESTIONS_PATH
-from unstrip.questions import QuestionModel, mark_questions
-from unstrip.tokens import pieces
-from unstrip.wordcontext import WORD_CONTEXT_PATH, WordContext
+from unstrip.text.profiles import seed as strip_seed
+from unstrip.text.tokens import pieces
 
 __all__ = ["OnnxModel", "WindowPredictor"]
 
@@ -119,7 +119,7 @@ is a capital (:attr:`WindowPredictor.sentence_starts`)."""
 NUMBER_CONFIDENCE = 0.65
 """The :attr:`WindowPredictor.number_confidence` of a model whose ``config.json`` does not say.
 
-Chosen on the news ``tune`` documents (:func:`unstrip.evalsets.documents`,
+Chosen on the news ``tune`` documents (:func:`unstrip.evaluate.evalsets.documents`,
 ``seed`` profile) with ``benchmarks/number_safety.py``, with
 :data:`NUMBER_SIGN_CONFIDENCE`: the pair with the best number value
 precision whose news micro-F1 is at most 0.003 below writing every mark."""
@@ -149,7 +149,7 @@ class WindowPredictor:
     """Capitals the casing head cannot veto: ``text`` (the first letter of the
     text; windows rarely start where a text does, so the head is unsure
     there), ``all`` (also every word after a sentence end the restoration
-    writes, :func:`unstrip.decoding.sentence_capitals`, so that no period is
+    writes, :func:`unstrip.decode.rules.sentence_capitals`, so that no period is
     followed by a lowercase word) or ``none``. On the 60 documents of
     :data:`CASE_FALLBACK`: cased-word F1 0.8508 / 0.8511 for none / text; on
     lowercased dev documents 301-500 casing accuracy 0.9690 for ``text``,
@@ -178,17 +178,17 @@ class WindowPredictor:
     input, ``lower`` for lowercased) and family of labels: key ``","`` shifts
     every label that starts with a comma, key ``""`` the empty label alone.
     Chosen per model on dev documents by ``unstrip calibrate``
-    (:mod:`unstrip.calibrate`) and kept in the model's ``config.json``;
+    (:mod:`unstrip.train.calibrate`) and kept in the model's ``config.json``;
     empty means plain argmax."""
 
     questions = None
-    """A :class:`unstrip.questions.QuestionModel` that turns the period of a
+    """A :class:`unstrip.decode.questions.QuestionModel` that turns the period of a
     question sentence into ``?`` after the network has decided, or None
     (the network alone, as while training)."""
 
     pairing: tuple[list, list] | None = None
     """The pairing groups of the ``after`` and ``before`` labels
-    (:func:`unstrip.decoding.transition_groups`): with them, quotes and
+    (:func:`unstrip.decode.rules.transition_groups`): with them, quotes and
     brackets are chosen jointly over the text (:meth:`_pair`); None takes
     every label on its own, as while training."""
 
@@ -205,28 +205,28 @@ class WindowPredictor:
     """Log-probability cost of a window that starts or ends inside a quotation."""
 
     word_context = None
-    """A :class:`unstrip.wordcontext.WordContext` that chooses a word's
+    """A :class:`unstrip.decode.wordcontext.WordContext` that chooses a word's
     in-piece marks by its neighbours, or None (the lexicon alone)."""
 
     mixed_case = False
     """Whether lowercased input takes the lexicon's mixed case for a word the
     casing head wrote lowercase or capitalised (``mcdonald`` -> ``McDonald``,
-    ``ipod`` -> ``iPod``; :func:`unstrip.lexicon.mixed_case`), and the
+    ``ipod`` -> ``iPod``; :func:`unstrip.decode.lexicon.mixed_case`), and the
     lexicon's casing for a word the head cased into a form the lexicon never
     writes (``AID|s`` -> ``AIDS``, not ``AIDs``; ``Bmw`` -> ``BMW``; ``ABSA``
-    -> ``Absa``; :func:`unstrip.lexicon.known_case`), except a capital the
+    -> ``Absa``; :func:`unstrip.decode.lexicon.known_case`), except a capital the
     lexicon has not seen at a sentence start."""
 
     acronyms = False
     """Whether an acronym that follows its expansion goes in brackets
-    (:func:`unstrip.acronyms.bracket_acronyms`: ``Special Drawing Rights (SDRs)``)."""
+    (:func:`unstrip.decode.acronyms.bracket_acronyms`: ``Special Drawing Rights (SDRs)``)."""
     initialisms = False
     """Whether an initialism written with inner periods gets its final one
-    (:func:`unstrip.acronyms.initialism_periods`: ``3 p.m. on``)."""
+    (:func:`unstrip.decode.acronyms.initialism_periods`: ``3 p.m. on``)."""
 
     number_confidence = 0.0
     """Confidence below which a mark that changes a number's value is not
-    written between its digits (:func:`unstrip.decoding.number_safe`: a
+    written between its digits (:func:`unstrip.decode.rules.number_safe`: a
     decimal point, ``:``, ``-`` or ``/``), whichever part decided it: the
     network's heads, the lexicon or the word-context table. 0 writes every
     such mark (as while training); a loaded model takes ``config.json``
@@ -307,7 +307,7 @@ class WindowPredictor:
         head if it has one (:meth:`_recase_head`), else from the lexicon and
         sentence starts (:meth:`_recase`). ``pairs`` counts the neighbouring
         words of the whole document ``text`` comes from
-        (:func:`unstrip.wordcontext.text_pairs`; default: of ``text``).
+        (:func:`unstrip.decode.wordcontext.text_pairs`; default: of ``text``).
         """
         n = len(text)
         ins = [""] * (n + 1)
@@ -381,9 +381,9 @@ class WindowPredictor:
         """Re-choose the ``after`` and ``before`` labels so that quotes and brackets pair up.
 
         Every gap where a label of another pairing group than the identity
-        (:func:`unstrip.decoding.transition_groups`) is the best or has
+        (:func:`unstrip.decode.rules.transition_groups`) is the best or has
         probability at least :attr:`pair_min` becomes a step of
-        :func:`unstrip.decoding.pair_marks`; the best label of the chosen
+        :func:`unstrip.decode.rules.pair_marks`; the best label of the chosen
         group replaces the argmax there. Returns the heads' ``(idx, prob)``.
         """
         steps, where = [], []
@@ -429,7 +429,7 @@ class WindowPredictor:
                 * (self.bracket_boost if "p" in kinds else 1.0))
 
     def _letter_counts(self, word: str) -> dict[str, int]:
-        """:func:`unstrip.lexicon.letter_counts` of ``word``, kept for the next time it is asked.
+        """``unstrip.decode.lexicon.letter_counts`` of ``word``, kept for the next time asked.
 
         The cache belongs to the lexicon it was filled from; another lexicon
         starts a new one.
@@ -535,7 +535,7 @@ def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, ...]:
 
 
 ACRONYM_CONFIDENCE = 0.67
-"""Confidence given to the brackets of :func:`unstrip.acronyms.bracket_acronyms`:
+"""Confidence given to the brackets of :func:`unstrip.decode.acronyms.bracket_acronyms`:
 the share of such acronyms bracketed in the gold of dev documents 201 onwards."""
 
 
@@ -589,7 +589,7 @@ class OnnxModel(WindowPredictor):
         if not cfg_file.exists():
             raise FileNotFoundError(
                 f"no exported model at {path} (config.json missing); export one with "
-                "`python -m unstrip.export RUN_DIR --out DIR`"
+                "`python -m unstrip.train.export RUN_DIR --out DIR`"
             )
         config = json.loads(cfg_file.read_text(encoding="utf-8"))
         onnx_file = path / (variant or config.get("onnx", "model.onnx"))

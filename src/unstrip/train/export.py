@@ -1,9 +1,9 @@
-"""Exporting a trained restorer to ONNX: ``python -m unstrip.export RUN_DIR --out MODEL_DIR``.
+"""Exporting a trained restorer to ONNX: ``python -m unstrip.train.export RUN_DIR --out MODEL_DIR``.
 
 The runtime must not need PyTorch, so the network of a training run (its
-latest checkpoint, see :mod:`unstrip.train`) is written as an ONNX graph
+latest checkpoint, see :mod:`unstrip.train.loop`) is written as an ONNX graph
 with dynamic batch and sequence axes, beside everything else
-:class:`unstrip.onnx_model.OnnxModel` needs to run it:
+:class:`unstrip.network.onnx_model.OnnxModel` needs to run it:
 
 - ``model.onnx``: inputs ``input_ids``, ``shape_ids``, ``attention_mask``
   (int64, ``batch x time``), outputs ``after_logits`` and ``before_logits``,
@@ -19,7 +19,7 @@ with dynamic batch and sequence axes, beside everything else
 After writing, the export is checked: onnxruntime and PyTorch must agree on
 a sample input (the largest logit difference is printed).
 
-    python -m unstrip.export runs/minilm --out runs/minilm/model --int8
+    python -m unstrip.train.export runs/minilm --out runs/minilm/model --int8
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from unstrip.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
 from unstrip.helpformat import HelpFormatter
-from unstrip.train import latest_checkpoint, load_checkpoint
+from unstrip.network.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
+from unstrip.train.loop import latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]
 
@@ -146,7 +146,7 @@ def export(
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="unstrip export", description=__doc__.split("\n\n")[0],
                                  formatter_class=HelpFormatter)
-    ap.add_argument("run_dir", type=Path, help="training run directory (unstrip.train --out)")
+    ap.add_argument("run_dir", type=Path, help="training run directory (unstrip.train.loop --out)")
     ap.add_argument("--out", type=Path, required=True, help="model directory to write")
     ap.add_argument("--checkpoint", type=Path, default=None, help="checkpoint file to export "
                     "(default: the run's latest)")

@@ -28,7 +28,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from unstrip.corpus import Document, corpus_files, iter_documents
+from unstrip.text.corpus import Document, corpus_files, iter_documents
 
 __all__ = ["FAMILIES", "PARTS", "family_of", "part_of", "documents"]
 

@@ -1,6 +1,6 @@
 """Clean sentences with legitimate non-ASCII text, written for this project.
 
-They are the fixed test set for encoding repair: `unstrip.encoding.fix_encoding`
+They are the fixed test set for encoding repair: `unstrip.text.encoding.fix_encoding`
 must leave every one unchanged, and must undo the ``mojibake`` damage profile
 on them (see ``tests/test_encoding.py`` and ``benchmarks/mojibake_bench.py``).
 

@@ -44,8 +44,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from unstrip.acronyms import dotted
-from unstrip.tokens import Piece, pieces
+from unstrip.decode.acronyms import dotted
+from unstrip.text.tokens import Piece, pieces
 
 __all__ = ["balance", "sentence_capitals", "UNSURE", "value_marks", "number_safe",
            "BETWEEN_DIGITS", "AFTER_DIGITS", "BEFORE_DIGITS"]
@@ -144,7 +144,7 @@ def sentence_capitals(kept: str, insertions: Sequence[str]) -> str:
 
 def _initialism(kept: str, insertions: Sequence[str], word: Piece) -> bool:
     """Whether ``word`` ends an initialism: letters with a period at every
-    inner gap (``U.S``, :func:`unstrip.acronyms.dotted`), or one letter right
+    inner gap (``U.S``, :func:`unstrip.decode.acronyms.dotted`), or one letter right
     after a period (the ``S`` of a kept ``U.S``)."""
     if len(word.text) > 1:
         return dotted(word, insertions)

@@ -3,7 +3,7 @@
 Stripping turns ``don't`` into ``dont``, ``self-proclaimed`` into
 ``selfproclaimed`` and ``20,000`` into ``20000``. Counted over clean text, the
 written forms of each stripped word settle most in-word gaps by themselves.
-The lexicon is a plain mapping from :func:`unstrip.tokens.word_key` keys
+The lexicon is a plain mapping from :func:`unstrip.text.tokens.word_key` keys
 (lowercase, digits as ``0``) to counts of written forms (digits as ``0`` too);
 it is built with the baseline model (:func:`unstrip.baseline.build`) and
 shared by every model.
@@ -22,8 +22,8 @@ shared by every model.
 
 from __future__ import annotations
 
-from unstrip.profiles import seed as strip_seed
-from unstrip.tokens import fill_digits, word_key
+from unstrip.text.profiles import seed as strip_seed
+from unstrip.text.tokens import fill_digits, word_key
 
 __all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_case",
            "number_share"]
@@ -93,7 +93,7 @@ def gap_support(
     >>> gap_support({"dont": {"don't": 6, "don’t": 3, "dont": 1}}, "dont")
     {3: 0.9}
     """
-    from unstrip.alignment import align
+    from unstrip.text.alignment import align
 
     fit = _fitting(lexicon, word, cased)
     total = sum(fit.values())

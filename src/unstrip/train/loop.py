@@ -4,7 +4,7 @@ Clean text is its own training data: every document is damaged with each
 profile named by ``--profiles`` (``seed``: stripped; ``lower``: stripped and
 lowercased), cut into word pieces, and labelled with the insertions at the
 gaps around each piece and, for the casing head, how the gold writes each
-piece (:mod:`unstrip.features`). This script
+piece (:mod:`unstrip.network.features`). This script
 
 - reads JSONL(.gz) or ``.txt`` corpora and holds out the dev split by
   document (the corpus ``split`` field; documents without one go to dev
@@ -16,7 +16,7 @@ piece (:mod:`unstrip.features`). This script
 - fine-tunes all-MiniLM-L6-v2 (or a network from scratch, ``--scratch``)
   with AdamW, linear warmup then linear decay;
 - scores restorations of a few dev documents every ``--eval-every`` steps,
-  per profile (:func:`unstrip.scoring.score_corpus`; casing accuracy too
+  per profile (:func:`unstrip.evaluate.scoring.score_corpus`; casing accuracy too
   for ``lower``), shown on the progress bar and logged to ``DIR/log.jsonl``;
 - saves checkpoints to ``DIR`` and resumes from the latest one when rerun
   with the same ``DIR``; the checkpoint's network decides whether there is a
@@ -25,7 +25,7 @@ piece (:mod:`unstrip.features`). This script
 CUDA is used when present, else the CPU; both compute in bf16 autocast where
 the hardware has bf16 arithmetic (``--bf16 auto``: about 1.5x the fp32 speed
 on a CPU with AVX-512 BF16). Export the result
-with ``python -m unstrip.export DIR --out MODEL_DIR``.
+with ``python -m unstrip.train.export DIR --out MODEL_DIR``.
 
     python -m unstrip.train ../shared/corpora/*.jsonl.gz --out runs/minilm \\
         --max-steps 20000 --batch-size 32 --profiles seed,lower
@@ -54,10 +54,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from unstrip.corpus import iter_documents
-from unstrip.encode_corpus import encode_texts
-from unstrip.evalsets import FAMILIES
-from unstrip.features import (
+from unstrip.evaluate.evalsets import FAMILIES
+from unstrip.helpformat import HelpFormatter
+from unstrip.network.features import (
     CASE_CLASSES,
     DEFAULT_VOCAB,
     IGNORE,
@@ -70,9 +69,10 @@ from unstrip.features import (
     remap,
     save_label_sets,
 )
-from unstrip.helpformat import HelpFormatter
-from unstrip.nn import Config, UnstripNet, base_config, load_base_weights
-from unstrip.onnx_model import WindowPredictor
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.text.corpus import iter_documents
+from unstrip.train.data import encode_texts
+from unstrip.train.network import Config, UnstripNet, base_config, load_base_weights
 
 __all__ = ["TorchModel", "main", "load_checkpoint", "latest_checkpoint"]
 
@@ -219,7 +219,7 @@ def mix_documents(docs: list, mix: dict[str, float], words: int | None, seed: in
     its share is reached. ``words`` defaults to all words of the entries
     named. An empty mix takes every document once, grouped by source.
 
-    >>> from unstrip.corpus import Document
+    >>> from unstrip.text.corpus import Document
     >>> docs = [Document(f"n{i}", "a b c d", source="bbc") for i in range(4)]
     >>> docs += [Document("t0", "x y", source="ted")]
     >>> texts, groups, rep = mix_documents(docs, {"news": 0.5, "ted": 0.5}, 8)
@@ -414,9 +414,9 @@ def evaluate(model: TorchModel, dev_texts: list[str], profiles=("seed",)) -> dic
     profile's under ``profiles`` (``lower`` adds casing accuracy), and
     ``violations`` summed over the profiles.
     """
-    from unstrip.profiles import damage
+    from unstrip.evaluate.scoring import score_corpus
     from unstrip.restorer import Restorer
-    from unstrip.scoring import score_corpus
+    from unstrip.text.profiles import damage
 
     r = Restorer(model=model)
     per: dict[str, dict] = {}
@@ -631,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
                          heads=args.heads, intermediate=4 * args.hidden, **heads)
             net = UnstripNet(cfg)
         elif args.init_from is not None:
-            from unstrip.onnx_weights import load_onnx_weights
+            from unstrip.train.onnx_weights import load_onnx_weights
 
             init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
             cfg = Config.from_json({**init_cfg["model"], **heads})

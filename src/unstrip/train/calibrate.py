@@ -15,12 +15,12 @@ grid: each family in turn takes the shift that gives the best marks
 micro-F1 with the others held, twice round. The network runs once per
 document; every trial re-decodes its cached logits.
 
-    python -m unstrip.calibrate src/unstrip/data/model           # print the sweep
-    python -m unstrip.calibrate src/unstrip/data/model --write   # and keep the result
+    python -m unstrip.train.calibrate src/unstrip/data/model           # print the sweep
+    python -m unstrip.train.calibrate src/unstrip/data/model --write   # and keep the result
 
 ``--write`` stores the shifts in the model's ``config.json`` under
 ``"decoding": {"after_bias": {"seed": {...}, "lower": {...}}}``, where
-:meth:`unstrip.onnx_model.OnnxModel.load` reads them.
+:meth:`unstrip.network.onnx_model.OnnxModel.load` reads them.
 
 >>> grid_values(1.0, 4)
 [-1.0, -0.5, 0.0, 0.5, 1.0]
@@ -36,11 +36,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from unstrip.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.evaluate.scoring import Score, score_document
 from unstrip.helpformat import HelpFormatter
-from unstrip.profiles import PROFILES
 from unstrip.restorer import Restorer
-from unstrip.scoring import Score, score_document
+from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.text.profiles import PROFILES
 
 FAMILIES = (",", "", ".", "?", "-", '"')
 """Label families tried, by first character (``""``: the empty label)."""
@@ -114,7 +114,7 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
               progress: bool = True) -> tuple[dict[str, float], list[dict]]:
     """The shifts for ``profile`` that maximise marks micro-F1 on ``texts``, and the trials.
 
-    ``model`` is a :class:`~unstrip.onnx_model.WindowPredictor`; its
+    ``model`` is a :class:`~unstrip.network.onnx_model.WindowPredictor`; its
     ``after_bias`` for the profile is replaced by the result.
     """
     grid = grid if grid is not None else grid_values(2.0, 8)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
 
-    from unstrip.onnx_model import OnnxModel
+    from unstrip.network.onnx_model import OnnxModel
 
     shared = shared_dir()
     if shared is None:

@@ -108,7 +108,7 @@ def align(clean: str, damaged: str, profile: str = "seed") -> Alignment:
     >>> align("ab", "abc")
     Traceback (most recent call last):
     ...
-    unstrip.alignment.AlignmentError: damaged text is not a damaged form of the clean text: \
+    unstrip.text.alignment.AlignmentError: damaged text is not a damaged form of the clean text: \
 character 2 ('c') has no match
     """
     fold = _fold_for(profile)

@@ -1,0 +1,13 @@
+"""Training: the PyTorch network, its data, the loop, export to ONNX, calibration, tables.
+
+Nothing at runtime imports this package (``tests/test_layout.py`` checks
+it). ``python -m unstrip.train CORPUS... --out DIR`` runs
+:func:`unstrip.train.loop.main`; :mod:`~unstrip.train.export` writes the
+ONNX model, :mod:`~unstrip.train.onnx_weights` reads it back into PyTorch,
+:mod:`~unstrip.train.calibrate` chooses the decoder's logit shifts and
+:mod:`~unstrip.train.questions_table` builds the question classifier.
+
+>>> import unstrip.train
+>>> unstrip.train.__name__
+'unstrip.train'
+"""
