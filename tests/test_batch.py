@@ -4,6 +4,7 @@ matches per-document restore, and a run killed with SIGKILL resumes exactly."""
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import json
 import os
@@ -374,17 +375,25 @@ def test_errors_option_is_a_policy_and_the_file_has_its_own(tmp_path, capsys):
     assert rc == 0 and (tmp_path / "o.jsonl").exists()
 
 
+@functools.cache
+def _faults_benchmark():
+    """benchmarks/batch_faults.py as a module (its process-group count is reused here)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "batch_faults.py"
+    spec = importlib.util.spec_from_file_location("batch_faults", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # its own imports (_report)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
 def _group(pgid: int) -> list[int]:
     """Live processes of process group ``pgid`` (Linux /proc)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            pids.append(int(stat.parent.name))
-    return pids
+    return _faults_benchmark()._group(pgid)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
