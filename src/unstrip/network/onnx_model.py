@@ -61,7 +61,6 @@ checks that too).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections import Counter
@@ -73,16 +72,19 @@ import numpy as np
 from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
 from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
 from unstrip.decode.lexicon import choose_form, known_case, letter_counts, mixed_case
-from unstrip.decode.questions import DEFAULT_PATH as QUESTIONS_PATH
-from unstrip.decode.questions import QuestionModel, mark_questions
+from unstrip.decode.pipeline import (
+    CASE_FALLBACK,
+    NUMBER_CONFIDENCE,
+    NUMBER_SIGN_CONFIDENCE,
+    DecodeConfig,
+)
+from unstrip.decode.questions import mark_questions
 from unstrip.decode.rules import (
     mark_moves,
     number_safe,
     pair_marks,
     sentence_capitals,
-    transition_groups,
 )
-from unstrip.decode.wordcontext import WORD_CONTEXT_PATH, WordContext
 from unstrip.network.features import (
     DEFAULT_VOCAB,
     LabelSet,
@@ -97,36 +99,30 @@ from unstrip.network.features import (
 from unstrip.text.profiles import seed as strip_seed
 from unstrip.text.tokens import pieces
 
-__all__ = ["OnnxModel", "WindowPredictor"]
+__all__ = [
+    "CASE_FALLBACK",
+    "NUMBER_CONFIDENCE",
+    "NUMBER_SIGN_CONFIDENCE",
+    "DecodeConfig",
+    "OnnxModel",
+    "WindowPredictor",
+]
 
 
 LEXICON_SURE = 0.9
 """Share of the counts at which the lexicon fills an in-word gap the network left empty."""
 
-CASE_FALLBACK = 0.7
-"""Below this casing-head confidence a word piece is cased as without the head.
+def _setting(name: str) -> property:
+    """A model attribute that reads ``self.decoding.<name>``; setting it replaces
+    :attr:`WindowPredictor.decoding` by a copy with the new value."""
 
-Only for networks with a casing head: where the head is unsure, the piece
-takes the casing of :meth:`WindowPredictor._recase` (the lexicon's form,
-and a capital at sentence starts). Measured with the shipped step-1400
-model on 60 dev documents (the last 60 in id-hash order), lower profile:
-casing accuracy 0.9598 / 0.9600 / 0.9602 / 0.9551 / 0.9501 and F1 on cased
-words 0.843 / 0.845 / 0.851 / 0.840 / 0.825 with the fallback below 0 (never)
-/ 0.5 / 0.7 / 0.9 / 0.95. Whatever the head says, the text's first letter
-is a capital (:attr:`WindowPredictor.sentence_starts`)."""
+    def get(self):
+        return getattr(self.decoding, name)
 
+    def put(self, value) -> None:
+        self.decoding = replace(self.decoding, **{name: value})
 
-NUMBER_CONFIDENCE = 0.65
-"""The :attr:`WindowPredictor.number_confidence` of a model whose ``config.json`` does not say.
-
-Chosen on the news ``tune`` documents (:func:`unstrip.evaluate.evalsets.documents`,
-``seed`` profile) with ``benchmarks/number_safety.py``, with
-:data:`NUMBER_SIGN_CONFIDENCE`: the pair with the best number value
-precision whose news micro-F1 is at most 0.003 below writing every mark."""
-
-NUMBER_SIGN_CONFIDENCE = 0.9
-"""The :attr:`WindowPredictor.number_sign_confidence` of a model whose ``config.json``
-does not say (chosen with :data:`NUMBER_CONFIDENCE`)."""
+    return property(get, put, doc=f"``decoding.{name}`` (:class:`DecodeConfig`).")
 
 
 def _default_lexicon() -> dict[str, dict[str, int]]:
@@ -143,17 +139,6 @@ class WindowPredictor:
     arrays, and the ``case`` logits third when the network has a casing
     head. ``window`` counts the ``[CLS]`` and ``[SEP]`` tokens.
     """
-
-    case_fallback = CASE_FALLBACK
-    sentence_starts = "all"
-    """Capitals the casing head cannot veto: ``text`` (the first letter of the
-    text; windows rarely start where a text does, so the head is unsure
-    there), ``all`` (also every word after a sentence end the restoration
-    writes, :func:`unstrip.decode.rules.sentence_capitals`, so that no period is
-    followed by a lowercase word) or ``none``. On the 60 documents of
-    :data:`CASE_FALLBACK`: cased-word F1 0.8508 / 0.8511 for none / text; on
-    lowercased dev documents 301-500 casing accuracy 0.9690 for ``text``,
-    0.9685 for ``all``, the price of consistent output."""
 
     def __init__(
         self,
@@ -173,68 +158,36 @@ class WindowPredictor:
         self.overlap = overlap
         self.batch_size = batch_size
 
-    after_bias: dict[str, dict[str, float]] = {}
-    """Logit shifts for the ``after`` head, per profile (``seed`` for cased
-    input, ``lower`` for lowercased) and family of labels: key ``","`` shifts
-    every label that starts with a comma, key ``""`` the empty label alone.
-    Chosen per model on dev documents by ``unstrip calibrate``
-    (:mod:`unstrip.train.calibrate`) and kept in the model's ``config.json``;
-    empty means plain argmax."""
+    decoding: DecodeConfig = DecodeConfig()
+    """The decoding settings (:class:`unstrip.decode.pipeline.DecodeConfig`);
+    the defaults decode as while training. Each setting also reads (and, by
+    :func:`dataclasses.replace` on :attr:`decoding`, sets) as an attribute of
+    the model of the same name."""
 
-    questions = None
-    """A :class:`unstrip.decode.questions.QuestionModel` that turns the period of a
-    question sentence into ``?`` after the network has decided, or None
-    (the network alone, as while training)."""
+    after_bias = _setting("after_bias")
+    questions = _setting("questions")
+    pairing = _setting("pairing")
+    pair_min = _setting("pair_min")
+    quote_boost = _setting("quote_boost")
+    bracket_boost = _setting("bracket_boost")
+    pair_edge = _setting("pair_edge")
+    word_context = _setting("word_context")
+    mixed_case = _setting("mixed_case")
+    acronyms = _setting("acronyms")
+    initialisms = _setting("initialisms")
+    number_confidence = _setting("number_confidence")
+    number_sign_confidence = _setting("number_sign_confidence")
+    case_fallback = _setting("case_fallback")
+    sentence_starts = _setting("sentence_starts")
 
-    pairing: tuple[list, list] | None = None
-    """The pairing groups of the ``after`` and ``before`` labels
-    (:func:`unstrip.decode.rules.transition_groups`): with them, quotes and
-    brackets are chosen jointly over the text (:meth:`_pair`); None takes
-    every label on its own, as while training."""
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(after={len(self.after_labels)} labels, "
+                f"before={len(self.before_labels)} labels, window={self.window}, "
+                f"decoding={self.decoding!r})")
 
-    pair_min = 0.01
-    """A quote or bracket label at least this probable is weighed by :meth:`_pair`."""
-
-    quote_boost = 1.0
-    """Odds factor for a label with quotes in :meth:`_pair` (above 1: more quotations)."""
-
-    bracket_boost = 1.0
-    """Odds factor for a label with brackets in :meth:`_pair`."""
-
-    pair_edge = 3.0
-    """Log-probability cost of a window that starts or ends inside a quotation."""
-
-    word_context = None
-    """A :class:`unstrip.decode.wordcontext.WordContext` that chooses a word's
-    in-piece marks by its neighbours, or None (the lexicon alone)."""
-
-    mixed_case = False
-    """Whether lowercased input takes the lexicon's mixed case for a word the
-    casing head wrote lowercase or capitalised (``mcdonald`` -> ``McDonald``,
-    ``ipod`` -> ``iPod``; :func:`unstrip.decode.lexicon.mixed_case`), and the
-    lexicon's casing for a word the head cased into a form the lexicon never
-    writes (``AID|s`` -> ``AIDS``, not ``AIDs``; ``Bmw`` -> ``BMW``; ``ABSA``
-    -> ``Absa``; :func:`unstrip.decode.lexicon.known_case`), except a capital the
-    lexicon has not seen at a sentence start."""
-
-    acronyms = False
-    """Whether an acronym that follows its expansion goes in brackets
-    (:func:`unstrip.decode.acronyms.bracket_acronyms`: ``Special Drawing Rights (SDRs)``)."""
-    initialisms = False
-    """Whether an initialism written with inner periods gets its final one
-    (:func:`unstrip.decode.acronyms.initialism_periods`: ``3 p.m. on``)."""
-
-    number_confidence = 0.0
-    """Confidence below which a mark that changes a number's value is not
-    written between its digits (:func:`unstrip.decode.rules.number_safe`: a
-    decimal point, ``:``, ``-`` or ``/``), whichever part decided it: the
-    network's heads, the lexicon or the word-context table. 0 writes every
-    such mark (as while training); a loaded model takes ``config.json``
-    ``"decoding"`` ``"number_confidence"``, else :data:`NUMBER_CONFIDENCE`."""
-
-    number_sign_confidence = 0.0
-    """The same for a ``%`` after a number or a currency sign before one
-    (``"number_sign_confidence"``, else :data:`NUMBER_SIGN_CONFIDENCE`)."""
+    def describe(self) -> str:
+        """The model's decoding settings, one per line (:meth:`DecodeConfig.describe`)."""
+        return "\n".join(self.decoding.describe())
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         raise NotImplementedError
@@ -539,18 +492,6 @@ ACRONYM_CONFIDENCE = 0.67
 the share of such acronyms bracketed in the gold of dev documents 201 onwards."""
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped_word_context() -> WordContext:
-    """The package's word-context table, read once per process."""
-    return WordContext.load(WORD_CONTEXT_PATH)
-
-
-@functools.lru_cache(maxsize=1)
-def _shipped_questions() -> QuestionModel:
-    """The package's question classifier, read once per process (it is never changed)."""
-    return QuestionModel.load(QUESTIONS_PATH)
-
-
 def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Argmax and its softmax probability along the last axis."""
     logits = logits.astype(np.float64)
@@ -614,23 +555,7 @@ class OnnxModel(WindowPredictor):
             overlap=int(config.get("overlap", 64)),
             batch_size=batch_size,
         )
-        decoding = config.get("decoding", {})
-        model.after_bias = dict(decoding.get("after_bias", {}))
-        if decoding.get("questions", True) and QUESTIONS_PATH.exists():
-            model.questions = _shipped_questions()
-        if decoding.get("pairing", True):
-            model.pairing = (transition_groups(after.labels, before=False),
-                             transition_groups(before.labels, before=True))
-            model.quote_boost = float(decoding.get("quote_boost", 1.0))
-            model.bracket_boost = float(decoding.get("bracket_boost", 1.0))
-        model.acronyms = bool(decoding.get("acronyms", True))
-        model.initialisms = bool(decoding.get("initialisms", True))
-        model.mixed_case = bool(decoding.get("mixed_case", True))
-        model.number_confidence = float(decoding.get("number_confidence", NUMBER_CONFIDENCE))
-        model.number_sign_confidence = float(
-            decoding.get("number_sign_confidence", NUMBER_SIGN_CONFIDENCE))
-        if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
-            model.word_context = _shipped_word_context()
+        model.decoding = DecodeConfig.from_config(config, after.labels, before.labels)
         return model
 
     @property

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,8 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
     trials = []
 
     def trial(candidate: dict[str, float]) -> float:
-        model.after_bias = {**model.after_bias, key: dict(candidate)}
+        model.decoding = replace(model.decoding,
+                                 after_bias={**model.after_bias, key: dict(candidate)})
         s = _score(restorer, pairs, profile)
         trials.append({"shifts": dict(candidate), "micro_f1": s.micro_f1,
                        "ier": s.insertion_error_rate})
@@ -146,7 +148,7 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
                 best, shifts = f1, {**shifts, family: v}
     del model._run  # back to the class's method
     result = {f: v for f, v in shifts.items() if v}
-    model.after_bias = {**model.after_bias, key: result}
+    model.decoding = replace(model.decoding, after_bias={**model.after_bias, key: result})
     return result, trials
 
 
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} dev documents, {sum(len(t.split()) for t in texts):,} words",
           file=sys.stderr)
     model = OnnxModel.load(args.model_dir)
-    model.after_bias = {}
+    model.decoding = replace(model.decoding, after_bias={})
     found = {}
     for profile in args.profiles.split(","):
         shifts, trials = calibrate(model, texts, profile, grid=grid_values(args.span, args.steps),
