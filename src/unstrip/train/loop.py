@@ -54,6 +54,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from unstrip.decode.pipeline import Decoder
 from unstrip.evaluate.evalsets import FAMILIES
 from unstrip.helpformat import HelpFormatter
 from unstrip.network.features import (
@@ -69,7 +70,6 @@ from unstrip.network.features import (
     remap,
     save_label_sets,
 )
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.text.corpus import iter_documents
 from unstrip.train.data import encode_texts
 from unstrip.train.network import Config, UnstripNet, base_config, load_base_weights
@@ -109,16 +109,22 @@ def lr_at(step: int, max_steps: int, warmup: int, peak: float) -> float:
     return peak * max(0.0, (max_steps - step) / max(1, max_steps - warmup))
 
 
-class TorchModel(WindowPredictor):
-    """A :class:`UnstripNet` behind the same ``predict`` as the ONNX model."""
+class TorchNetwork:
+    """An :class:`UnstripNet` run like :class:`unstrip.network.onnx_model.OnnxNetwork`:
+    ``run(ids, shapes, mask)`` gives numpy logits per head."""
 
-    def __init__(self, net: UnstripNet, *args, device: str = "cpu", **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, net: UnstripNet, device: str = "cpu"):
         self.net = net
         self.device = device
 
+    @property
+    def has_case_head(self) -> bool:
+        """Whether the network has the casing head."""
+        return getattr(self.net, "case", None) is not None
+
     @torch.no_grad()
-    def _run(self, ids, shapes, mask):
+    def run(self, ids, shapes, mask):
+        """The heads' logits of a ``(batch, time)`` batch, in eval mode (then back)."""
         was = self.net.training
         self.net.eval()
         dev = self.device
@@ -129,6 +135,22 @@ class TorchModel(WindowPredictor):
         )
         self.net.train(was)
         return tuple(h.float().cpu().numpy() for h in heads)
+
+
+class TorchModel(Decoder):
+    """A :class:`UnstripNet` behind the same decoder (:class:`unstrip.decode.pipeline.Decoder`)
+    as the ONNX model."""
+
+    def __init__(self, net: UnstripNet, *args, device: str = "cpu", **kwargs):
+        super().__init__(TorchNetwork(net, device), *args, **kwargs)
+
+    @property
+    def net(self) -> UnstripNet:
+        return self.network.net
+
+    @property
+    def device(self) -> str:
+        return self.network.device
 
 
 # -- data ---------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""The decoder's settings are one frozen value, and the decoder runs any network it is given."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from unstrip.decode.pipeline import (
+    NUMBER_CONFIDENCE,
+    DecodeConfig,
+    Decoder,
+)
+from unstrip.network.features import LabelSet, WordPieces
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.text.alignment import apply
+
+
+class _Periods:
+    """A stand-in network: a period after every word piece whose id is even."""
+
+    has_case_head = False
+
+    def __init__(self):
+        self.calls = 0
+
+    def run(self, ids, shapes, mask):
+        self.calls += 1
+        a = np.zeros(ids.shape + (2,), np.float32)
+        a[..., 1] = np.where(ids % 2 == 0, 5.0, -5.0)
+        return a, np.zeros(ids.shape + (1,), np.float32)
+
+
+class _PeriodsSubclass(WindowPredictor):
+    def _run(self, ids, shapes, mask):
+        return _Periods().run(ids, shapes, mask)
+
+
+def _labels():
+    return LabelSet(["", "."]), LabelSet([""])
+
+
+def test_the_decoder_runs_the_network_it_is_given_like_a_subclass_would():
+    net = _Periods()
+    after, before = _labels()
+    composed = Decoder(net, WordPieces.load(), after, before, lexicon={})
+    subclass = _PeriodsSubclass(WordPieces.load(), after, before, lexicon={})
+    text = "the cat sat on the mat while it rained"
+    a, b = composed.predict(text), subclass.predict(text)
+    assert net.calls == 1
+    assert a.insertions == b.insertions and a.confidence == b.confidence
+    assert "." in apply(text, a.insertions)
+    # a decoder with neither a network nor a _run says so
+    with pytest.raises(NotImplementedError):
+        Decoder(None, WordPieces.load(), after, before, lexicon={}).predict(text)
+
+
+def test_settings_are_frozen_and_an_attribute_change_touches_one_model_only():
+    after, before = _labels()
+    one = Decoder(_Periods(), WordPieces.load(), after, before, lexicon={})
+    two = Decoder(_Periods(), WordPieces.load(), after, before, lexicon={})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.decoding.acronyms = True
+    one.acronyms = True  # replaces one.decoding by a changed copy
+    assert one.decoding.acronyms and one.acronyms
+    assert not two.decoding.acronyms and not DecodeConfig().acronyms
+    three = Decoder(_Periods(), WordPieces.load(), after, before, lexicon={},
+                    decoding=dataclasses.replace(DecodeConfig(), number_confidence=0.5))
+    assert three.number_confidence == 0.5 and "number_confidence=0.5" in repr(three)
+
+
+def test_from_config_turns_every_pass_on_unless_the_config_says_not():
+    on = DecodeConfig.from_config({}, ["", '"', "."], [""])
+    assert on.pairing is not None and on.acronyms and on.initialisms and on.mixed_case
+    assert on.number_confidence == NUMBER_CONFIDENCE
+    off = DecodeConfig.from_config(
+        {"decoding": {"pairing": False, "acronyms": False, "questions": False,
+                      "word_context": False, "number_confidence": 0.0,
+                      "after_bias": {"lower": {"": -0.5}}}},
+        ["", '"', "."], [""])
+    assert off.pairing is None and off.questions is None and off.word_context is None
+    assert not off.acronyms and off.initialisms and off.number_confidence == 0.0
+    assert dict(off.after_bias) == {"lower": {"": -0.5}}
+    assert "pairing: off" in off.describe() and "pairing: on" in on.describe()
+
+
+def test_a_loaded_model_reads_its_decoding_once_and_shows_it(tmp_path):
+    from unstrip.models import LEARNED_DIR as src
+
+    if not (src / "config.json").exists():
+        pytest.skip("the package has no learned model (src/unstrip/data/model)")
+    from unstrip.network.onnx_model import OnnxModel, OnnxNetwork
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(src, model_dir)
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    cfg.setdefault("decoding", {})["acronyms"] = False
+    (model_dir / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    model = OnnxModel.load(model_dir)
+    assert isinstance(model.network, OnnxNetwork) and isinstance(model, Decoder)
+    assert model.decoding.acronyms is False and model.acronyms is False
+    assert "acronyms=False" in repr(model) and "acronyms: False" in model.describe()
+    assert model.has_case_head == model.network.has_case_head
+
