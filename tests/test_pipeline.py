@@ -105,3 +105,33 @@ def test_a_loaded_model_reads_its_decoding_once_and_shows_it(tmp_path):
     assert "acronyms=False" in repr(model) and "acronyms: False" in model.describe()
     assert model.has_case_head == model.network.has_case_head
 
+
+class _Silent:
+    """A stand-in network that inserts nothing anywhere."""
+
+    has_case_head = False
+
+    def run(self, ids, shapes, mask):
+        a = np.zeros(ids.shape + (2,), np.float32)
+        a[..., 0] = 5.0
+        return a, np.zeros(ids.shape + (1,), np.float32)
+
+
+def test_skip_switches_one_pass_off_for_one_call():
+    from unstrip.decode.pipeline import PASSES, REQUIRED
+
+    after, before = _labels()
+    dec = Decoder(_Silent(), WordPieces.load(), after, before, lexicon={},
+                  decoding=DecodeConfig(acronyms=True))
+    text = "the Special Drawing Rights SDRs were issued"
+    on = apply(text, dec.predict(text).insertions)
+    off = apply(text, dec.predict(text, skip=("acronyms",)).insertions)
+    assert "(SDRs)" in on and off == text
+    assert apply(text, dec.predict(text).insertions) == on  # skipping changed no setting
+    assert [name for name, _ in PASSES].index("acronyms") > [
+        name for name, _ in PASSES].index("argmax")
+    with pytest.raises(ValueError, match="no decoding pass"):
+        dec.predict(text, skip=("acronym",))
+    with pytest.raises(ValueError, match="cannot be skipped"):
+        dec.predict(text, skip=sorted(REQUIRED)[:1])
+    assert "passes: scores, pairing, argmax" in dec.describe()

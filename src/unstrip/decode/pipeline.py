@@ -1,13 +1,18 @@
-"""The decoding settings of the learned restorer, as one frozen value.
+"""The learned restorer's decoder: a network's scores in, insertions and casing out.
 
 A network says, per word piece, how likely each insertion is; what is written
 also depends on how those scores are decoded: shifted logits for a profile,
 quotes and brackets chosen so that they pair, periods turned into question
-marks, acronyms bracketed, number-changing marks held back when unsure. These
-choices were class attributes of the model, set one by one; a
-:class:`DecodeConfig` holds them all, cannot be changed in place (use
-:func:`dataclasses.replace`), and is read once from a model's ``config.json``
-``"decoding"`` by :meth:`DecodeConfig.from_config`.
+marks, acronyms bracketed, number-changing marks held back when unsure.
+
+- :class:`DecodeConfig` holds every such setting as one frozen value (change
+  it with :func:`dataclasses.replace`), read once from a model's
+  ``config.json`` ``"decoding"`` by :meth:`DecodeConfig.from_config`;
+- :class:`Decoder` runs any network with ``run(ids, shapes, mask)`` (the ONNX
+  runner :class:`unstrip.network.onnx_model.OnnxNetwork`, or the PyTorch
+  network while training) over windows of word pieces, then the passes of
+  :data:`PASSES` in order; ``predict(text, skip=("questions",))`` leaves
+  one out for that call.
 
 The defaults are the decoding used while training (plain argmax, no extra
 passes); an exported model turns the passes on unless its config says not to:
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -61,7 +66,10 @@ __all__ = [
     "CASE_FALLBACK",
     "NUMBER_CONFIDENCE",
     "NUMBER_SIGN_CONFIDENCE",
+    "PASSES",
+    "REQUIRED",
     "DecodeConfig",
+    "DecodeState",
     "Decoder",
 ]
 
@@ -336,8 +344,10 @@ class Decoder:
                 f"decoding={self.decoding!r})")
 
     def describe(self) -> str:
-        """The model's decoding settings, one per line (:meth:`DecodeConfig.describe`)."""
-        return "\n".join(self.decoding.describe())
+        """The model's decoding settings, one per line (:meth:`DecodeConfig.describe`),
+        then the passes :meth:`predict` runs, in order (:data:`PASSES`)."""
+        return "\n".join([*self.decoding.describe(),
+                          "passes: " + ", ".join(name for name, _ in PASSES)])
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         """The network's logits per head for one batch of windows."""
@@ -405,7 +415,8 @@ class Decoder:
             out.append(tuple(arrays))
         return out
 
-    def predict(self, text: str, cased: bool = True, pairs: Counter | None = None) -> Prediction:
+    def predict(self, text: str, cased: bool = True, pairs: Counter | None = None,
+                skip: Iterable[str] = ()) -> Prediction:
         """Predict the insertion at every gap of stripped ``text``.
 
         ``cased=False`` takes the input as lowercased: insertions are
@@ -414,74 +425,27 @@ class Decoder:
         sentence starts (:meth:`_recase`). ``pairs`` counts the neighbouring
         words of the whole document ``text`` comes from
         (:func:`unstrip.decode.wordcontext.text_pairs`; default: of ``text``).
+        The passes of :data:`PASSES` run in order, except those named in
+        ``skip`` (:data:`REQUIRED` ones cannot be skipped).
         """
+        skip = frozenset(skip)
+        unknown = skip - {name for name, _ in PASSES}
+        if unknown:
+            raise ValueError(f"no decoding pass named {sorted(unknown)}; "
+                             f"the passes: {', '.join(name for name, _ in PASSES)}")
+        if skip & REQUIRED:
+            raise ValueError(f"the passes {sorted(skip & REQUIRED)} cannot be skipped")
         n = len(text)
         ins = [""] * (n + 1)
         conf = [1.0] * (n + 1)
         enc = self.wp.encode(text)
         if not len(enc):
             return Prediction(ins, conf, text)
-        heads = self._scores(enc.ids, enc.shapes, self.bias_vector(cased))
-        if self.pairing is not None:
-            heads[0], heads[1] = self._pair(enc, heads[0], heads[1])
-        (a_idx, a_p, *_), (b_idx, b_p, *_) = heads[:2]
-        after, before = self.after_labels.labels, self.before_labels.labels
-        for e, k, p in zip(enc.ends.tolist(), a_idx.tolist(), a_p.tolist(), strict=True):
-            ins[e], conf[e] = after[k], p
-        for r, s, k, p in zip(
-            enc.region.tolist(), enc.starts.tolist(), b_idx.tolist(), b_p.tolist(), strict=True
-        ):
-            if r < 0:
-                continue
-            for g, part in enumerate(split_region(before[k], s - r + 1), r):
-                ins[g], conf[g] = part, p
-        network = list(zip(ins, conf, strict=True))
-        inner = inner_insertions(enc, self.lexicon, cased, context=self.word_context,
-                                 network=ins, pairs=pairs)
-        for g, (s, p) in inner.items():
-            ins[g], conf[g] = s, p
-        # Where the network left a gap between word pieces of one word empty
-        # but the lexicon is sure of the word (don|'|t), the lexicon fills it.
-        # Only there: the gaps inside a piece are the form chosen above, which
-        # the word-context table may have chosen against the lexicon (1986/87,
-        # not 198,687).
-        cuts = set(enc.ends.tolist())
-        for g, (s, p) in inner_insertions(enc, self.lexicon, cased, LEXICON_SURE).items():
-            if g in cuts and not ins[g] and g not in inner:
-                ins[g], conf[g] = s, p
-        ins = [strip_seed_complement(s) for s in ins]
-        if self.questions is not None:
-            ins, changed = mark_questions(text, ins, self.questions)
-            for g, p in changed.items():
-                conf[g] = p
-        case_conf = None
-        if cased:
-            kept = text
-        elif len(heads) > 2:
-            kept, case_conf = self._recase_head(enc, ins, *heads[2])
-            # The lowercase pass took each word's most frequent form in any
-            # case (``us`` -> ``U.S.``); the in-piece marks must fit the case
-            # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
-            fitted = inner_insertions(replace(enc, text=kept), self.lexicon, True,
-                                      context=self.word_context,
-                                      network=[s for s, _ in network], pairs=pairs)
-            for g in inner.keys() | fitted.keys():
-                s, conf[g] = fitted.get(g, network[g])
-                ins[g] = strip_seed_complement(s)
-        else:
-            kept = self._recase(text, ins)
-        if self.acronyms:
-            for g, s in bracket_acronyms(kept, ins).items():
-                ins[g], conf[g] = s, ACRONYM_CONFIDENCE
-        if self.initialisms:
-            for g, s in initialism_periods(kept, ins).items():
-                ins[g] = s
-        if self.number_confidence > 0 or self.number_sign_confidence > 0:
-            ins, conf = number_safe(text, ins, conf, self.number_confidence,
-                                    self.number_sign_confidence)
-        if not cased and len(heads) > 2 and self.sentence_starts == "all":
-            kept = sentence_capitals(kept, ins)
-        return Prediction(ins, conf, kept, case_conf)
+        state = DecodeState(text, cased, pairs, enc, ins, conf, kept=text)
+        for name, step in PASSES:
+            if name not in skip:
+                step(self, state)
+        return Prediction(state.ins, state.conf, state.kept, state.case_conf)
 
     def _pair(self, enc, after: tuple, before: tuple) -> tuple[tuple, tuple]:
         """Re-choose the ``after`` and ``before`` labels so that quotes and brackets pair up.
@@ -648,3 +612,168 @@ def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return idx, 1.0 / np.exp(logits - top).sum(-1)
 
 
+@dataclass
+class DecodeState:
+    """What the passes of :data:`PASSES` read and write for one text."""
+
+    text: str
+    cased: bool
+    pairs: Counter | None
+    enc: object
+    """The word pieces of ``text`` (:class:`unstrip.network.features.Encoding`)."""
+    ins: list[str]
+    """The insertion at every gap so far."""
+    conf: list[float]
+    """Its confidence."""
+    kept: str
+    """The kept characters as written (recased for lowercased input)."""
+    heads: list = field(default_factory=list)
+    """Per head, the best label and its probability per piece (:meth:`Decoder._scores`)."""
+    network: list = field(default_factory=list)
+    """``(insertion, confidence)`` per gap as the network's heads chose them."""
+    inner: dict = field(default_factory=dict)
+    """The lexicon's insertions inside word pieces, by gap."""
+    case_conf: list[float] | None = None
+
+
+def pass_scores(dec: Decoder, st: DecodeState) -> None:
+    """The network's scores per head, with the model's logit shifts for the profile.
+
+    ``after_bias`` ``{"lower": {"": -0.5}}`` makes an empty gap less likely
+    in lowercased input (:meth:`Decoder.bias_vector`)."""
+    st.heads = dec._scores(st.enc.ids, st.enc.shapes, dec.bias_vector(st.cased))
+
+
+def pass_pairing(dec: Decoder, st: DecodeState) -> None:
+    """Quotes and brackets re-chosen jointly so that they pair up (:meth:`Decoder._pair`):
+    ``He said "yes`` gets its closing quote or loses the opening one."""
+    if dec.pairing is not None:
+        st.heads[0], st.heads[1] = dec._pair(st.enc, st.heads[0], st.heads[1])
+
+
+def pass_argmax(dec: Decoder, st: DecodeState) -> None:
+    """The chosen ``after`` label at the gap after every piece, the ``before``
+    label over the space run before every word (``Hi there`` -> ``Hi, there``)."""
+    (a_idx, a_p, *_), (b_idx, b_p, *_) = st.heads[:2]
+    ins, conf, enc = st.ins, st.conf, st.enc
+    after, before = dec.after_labels.labels, dec.before_labels.labels
+    for e, k, p in zip(enc.ends.tolist(), a_idx.tolist(), a_p.tolist(), strict=True):
+        ins[e], conf[e] = after[k], p
+    for r, s, k, p in zip(
+        enc.region.tolist(), enc.starts.tolist(), b_idx.tolist(), b_p.tolist(), strict=True
+    ):
+        if r < 0:
+            continue
+        for g, part in enumerate(split_region(before[k], s - r + 1), r):
+            ins[g], conf[g] = part, p
+    st.network = list(zip(ins, conf, strict=True))
+
+
+def pass_lexicon(dec: Decoder, st: DecodeState) -> None:
+    """The lexicon's form inside each word piece, by the word-context table
+    where forms differ (``25`` after ``rose`` -> ``2.5``)."""
+    st.inner = inner_insertions(st.enc, dec.lexicon, st.cased, context=dec.word_context,
+                                network=st.ins, pairs=st.pairs)
+    for g, (s, p) in st.inner.items():
+        st.ins[g], st.conf[g] = s, p
+
+
+def pass_lexicon_between(dec: Decoder, st: DecodeState) -> None:
+    """The lexicon's sure form in an empty gap between pieces of one word (``don|t`` -> ``don't``).
+
+    Only there: the gaps inside a piece are the form :func:`pass_lexicon`
+    chose, which the word-context table may have chosen against the lexicon
+    (1986/87, not 198,687)."""
+    cuts = set(st.enc.ends.tolist())
+    for g, (s, p) in inner_insertions(st.enc, dec.lexicon, st.cased, LEXICON_SURE).items():
+        if g in cuts and not st.ins[g] and g not in st.inner:
+            st.ins[g], st.conf[g] = s, p
+
+
+def pass_only_stripped(dec: Decoder, st: DecodeState) -> None:
+    """Insertions lose whatever the seed profile keeps (``.x`` -> ``.``); required."""
+    st.ins = [strip_seed_complement(s) for s in st.ins]
+
+
+def pass_questions(dec: Decoder, st: DecodeState) -> None:
+    """A sentence the network ended with a period becomes a question where the
+    classifier says it asks one (``where is it.`` -> ``where is it?``)."""
+    if dec.questions is not None:
+        st.ins, changed = mark_questions(st.text, st.ins, dec.questions)
+        for g, p in changed.items():
+            st.conf[g] = p
+
+
+def pass_recasing(dec: Decoder, st: DecodeState) -> None:
+    """Casing for lowercased input (``nato`` -> ``NATO``): the casing head
+    (:meth:`Decoder._recase_head`) with the in-piece marks refitted to the
+    case it chose, or without one the lexicon and sentence starts."""
+    if st.cased:
+        return
+    if len(st.heads) > 2:
+        st.kept, st.case_conf = dec._recase_head(st.enc, st.ins, *st.heads[2])
+        # The lowercase pass took each word's most frequent form in any
+        # case (``us`` -> ``U.S.``); the in-piece marks must fit the case
+        # the head chose (``us`` stays ``us``, ``US`` is ``U.S.``).
+        fitted = inner_insertions(replace(st.enc, text=st.kept), dec.lexicon, True,
+                                  context=dec.word_context,
+                                  network=[s for s, _ in st.network], pairs=st.pairs)
+        for g in st.inner.keys() | fitted.keys():
+            s, st.conf[g] = fitted.get(g, st.network[g])
+            st.ins[g] = strip_seed_complement(s)
+    else:
+        st.kept = dec._recase(st.text, st.ins)
+
+
+def pass_acronyms(dec: Decoder, st: DecodeState) -> None:
+    """An acronym after its expansion goes in brackets
+    (``Special Drawing Rights SDRs`` -> ``Special Drawing Rights (SDRs)``)."""
+    if dec.acronyms:
+        for g, s in bracket_acronyms(st.kept, st.ins).items():
+            st.ins[g], st.conf[g] = s, ACRONYM_CONFIDENCE
+
+
+def pass_initialisms(dec: Decoder, st: DecodeState) -> None:
+    """An initialism with inner periods gets its final one (``3 p.m on`` -> ``3 p.m. on``)."""
+    if dec.initialisms:
+        for g, s in initialism_periods(st.kept, st.ins).items():
+            st.ins[g] = s
+
+
+def pass_numbers(dec: Decoder, st: DecodeState) -> None:
+    """A mark that changes a number's value is dropped when unsure
+    (``rose 25`` stays ``25`` unless ``2.5`` is sure; :func:`unstrip.decode.rules.number_safe`)."""
+    if dec.number_confidence > 0 or dec.number_sign_confidence > 0:
+        st.ins, st.conf = number_safe(st.text, st.ins, st.conf, dec.number_confidence,
+                                      dec.number_sign_confidence)
+
+
+def pass_capitals(dec: Decoder, st: DecodeState) -> None:
+    """For lowercased input with a casing head, a capital after every sentence
+    end written (``ends. then`` -> ``ends. Then``; :attr:`DecodeConfig.sentence_starts`)."""
+    if not st.cased and len(st.heads) > 2 and dec.sentence_starts == "all":
+        st.kept = sentence_capitals(st.kept, st.ins)
+
+
+PASSES = (
+    ("scores", pass_scores),
+    ("pairing", pass_pairing),
+    ("argmax", pass_argmax),
+    ("lexicon", pass_lexicon),
+    ("lexicon-between", pass_lexicon_between),
+    ("only-stripped", pass_only_stripped),
+    ("questions", pass_questions),
+    ("recasing", pass_recasing),
+    ("acronyms", pass_acronyms),
+    ("initialisms", pass_initialisms),
+    ("numbers", pass_numbers),
+    ("capitals", pass_capitals),
+)
+"""The decoding passes in the order :meth:`Decoder.predict` runs them, by name.
+
+>>> [name for name, _ in PASSES][:3]
+['scores', 'pairing', 'argmax']
+"""
+
+REQUIRED = frozenset({"scores", "argmax", "only-stripped"})
+"""The passes ``predict(..., skip=...)`` cannot skip."""
