@@ -349,3 +349,21 @@ def test_batch_errors_is_a_policy_and_the_file_is_errors_file(tmp_path):
     assert r.exit_code == 0, r.output
     rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert [row["id"] for row in rows] == [1, 2] and "\ufffd" in rows[0]["text"]
+
+
+def test_info_lists_the_models_decoding_settings_and_passes_in_order():
+    from click.testing import CliRunner
+
+    from unstrip.cli import cli
+    from unstrip.decode.pipeline import PASSES
+
+    out = CliRunner().invoke(cli, ["info"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    if "learned" not in lines[0]:
+        pytest.skip("no learned model in this package")
+    assert "number_confidence: 0.65" in lines
+    assert lines[-1] == "passes: " + ", ".join(name for name, _ in PASSES)
+    base = CliRunner().invoke(cli, ["info", "--model", "baseline"])
+    assert base.exit_code == 0 and base.output.startswith("model: baseline")
+    assert "passes" not in base.output

@@ -530,6 +530,23 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 
 
 @cli.command()
+@_model_option
+def info(model) -> None:
+    """Show the model that restores: what it is, its decoding settings and passes, in order.
+
+    Each line is a setting of the model's config.json (decoding) or, last,
+    the decoding passes as Decoder.predict runs them.
+    """
+    from unstrip.models import describe, load_model
+
+    with _user_errors():
+        loaded = load_model(model)
+        click.echo(f"model: {describe(loaded)}")
+        if hasattr(loaded, "describe"):
+            click.echo(loaded.describe())
+
+
+@cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path())
 @click.argument("output_path", metavar="OUTPUT", type=click.Path())
 @click.option("--field", default="text", show_default=True, help="Column holding the text.")
