@@ -470,12 +470,11 @@ def _head_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return total / (target != IGNORE).sum().clamp(min=1)
 
 
-def _init_name(args) -> str:
-    """What a new run starts from, for its config."""
+def _init_name(args, init_cfg: dict | None) -> str:
+    """What a new run starts from, for its config (``init_cfg``: the --init-from config)."""
     if args.scratch:
         return "scratch"
-    if args.init_from is not None:
-        init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
+    if init_cfg is not None:
         return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + "
                 f"{init_cfg.get('run_step', init_cfg.get('step', '?'))} "
                 f"steps ({args.init_from.name})")
@@ -599,11 +598,11 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(args.seed)
 
     ckpt = latest_checkpoint(out)
-    init_name = _init_name(args)
-    init_steps = 0
+    init_cfg = None
     if args.init_from is not None and not args.scratch:
         init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
-        init_steps = int(init_cfg.get("step", 0))
+    init_name = _init_name(args, init_cfg)
+    init_steps = int(init_cfg.get("step", 0)) if init_cfg is not None else 0
     if ckpt is not None and (out / "config.json").exists():
         # A resumed run keeps the tokenization it started with (runs from
         # before --split-s existed had none).
@@ -655,7 +654,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.init_from is not None:
             from unstrip.train.onnx_weights import load_onnx_weights
 
-            init_cfg = json.loads((args.init_from / "config.json").read_text(encoding="utf-8"))
             cfg = Config.from_json({**init_cfg["model"], **heads})
             net = UnstripNet(cfg)
             n = load_onnx_weights(net, args.init_from)
