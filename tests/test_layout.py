@@ -215,3 +215,25 @@ def test_old_entry_point_paths_hold_no_code():
         tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
         body = [n for n in tree.body if not isinstance(n, ast.Expr)]
         assert len(body) == 1 and isinstance(body[0], ast.If), name
+
+
+#: What each folder may import from the package (besides itself): data flows
+#: text -> network -> decode, and none of them reaches up to a model or a shell.
+LAYERS = {
+    "unstrip.text": (),
+    "unstrip.decode": ("unstrip.text", "unstrip.network"),
+}
+
+
+def _in(name: str, folder: str) -> bool:
+    return name == folder or name.startswith(folder + ".")
+
+
+@pytest.mark.parametrize("folder", sorted(LAYERS))
+def test_each_folder_imports_only_the_folders_below_it(folder):
+    graph = import_graph()
+    allowed = (folder, *LAYERS[folder])
+    wrong = sorted(f"{m} -> {d}" for m, deps in graph.items() if _in(m, folder)
+                   for d in deps if not any(_in(d, a) for a in allowed))
+    assert any(_in(m, folder) for m in graph)
+    assert wrong == []

@@ -31,43 +31,26 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from unstrip.decode.lexicon import choose_form
+from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
 from unstrip.text.alignment import align
+from unstrip.text.forms import split_by_space, written
 from unstrip.text.profiles import seed as strip_seed
-from unstrip.text.tokens import RUN, pieces, word_key
+from unstrip.text.tokens import pieces, word_key
 
-__all__ = ["BaselineModel", "Prediction", "build", "DEFAULT_PATH"]
+__all__ = ["BaselineModel", "Prediction", "build", "strip_seed_complement", "DEFAULT_PATH"]
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "baseline.json.gz"
 FORMAT = "unstrip-baseline/1"
 START, END = "<s>", "</s>"
-_SENTENCE_END = re.compile(r"[.?!…]|\n")
-_WS = re.compile(r"\s")
 
 # How strongly a context's counts are pulled towards the overall prior.
 _SMOOTH = 2.0
 _MAX_CANDIDATES = 48
-
-
-@dataclass
-class Prediction:
-    """What the model says about one stripped text.
-
-    ``insertions[i]`` goes at gap ``i`` and ``confidence[i]`` is the model's
-    probability for it; ``kept`` is the input with predicted casing, and
-    ``case_confidence[i]`` (when the model has one) its probability for the
-    casing of character ``i``.
-    """
-
-    insertions: list[str]
-    confidence: list[float]
-    kept: str
-    case_confidence: list[float] | None = None
 
 
 def _cap(piece: str) -> str:
@@ -204,7 +187,7 @@ class BaselineModel:
         else:
             return Prediction(ins, conf, text)
         if not cased:
-            _capitalise_sentences(text, ins, kept, plist)
+            capitalise_sentences(text, ins, kept, plist)
         # The seed profile keeps ASCII letters, digits and spaces; an
         # insertion must never hold one, whatever the tables say.
         ins = [strip_seed_complement(s) for s in ins]
@@ -224,26 +207,6 @@ class BaselineModel:
         prior = self.priors["middle"]
         best = prior.top[0] if prior.top else ""
         return best, prior(best)
-
-
-def strip_seed_complement(s: str) -> str:
-    """Drop from an insertion anything the seed profile would have kept.
-
-    >>> strip_seed_complement(".x\\n")
-    '.\\n'
-    """
-    return RUN.sub("", s).replace(" ", "")
-
-
-def _capitalise_sentences(text: str, ins: list[str], kept: list[str], plist) -> None:
-    """Capitalise the first letter of the text and of every piece after a sentence end."""
-    for i, p in enumerate(plist):
-        if i == 0:
-            boundary = True
-        else:
-            boundary = bool(_SENTENCE_END.search(ins[plist[i - 1].end] + ins[p.start]))
-        if boundary and kept[p.start].isalpha():
-            kept[p.start] = kept[p.start].upper()
 
 
 def build(texts: Iterable[str], progress: bool = False) -> BaselineModel:
@@ -268,11 +231,11 @@ def build(texts: Iterable[str], progress: bool = False) -> BaselineModel:
         plist = list(pieces(x))
         for p in plist:
             inner = ins[p.start + 1 : p.end]
-            if any(_WS.search(s) for s in inner):
+            if split_by_space(inner):
                 continue
-            lex[word_key(p.text)][_shape_form(_written(p.text, inner))] += 1
+            lex[word_key(p.text)][_shape_form(written(p.text, inner))] += 1
         for a, b in _camel_words(plist, ins):
-            lex[word_key(x[a:b])][_shape_form(_written(x[a:b], ins[a + 1 : b]))] += 1
+            lex[word_key(x[a:b])][_shape_form(written(x[a:b], ins[a + 1 : b]))] += 1
         keys = [word_key(p.text) for p in plist]
         for i, p in enumerate(plist):
             prev = keys[i - 1] if i else START
@@ -318,15 +281,6 @@ def build(texts: Iterable[str], progress: bool = False) -> BaselineModel:
     return BaselineModel(data)
 
 
-def _written(word: str, inner: list[str]) -> str:
-    """A stripped word with the insertions at its inner gaps put back.
-
-    >>> _written("dont", ["", "", "'"])
-    "don't"
-    """
-    return word[0] + "".join(s + ch for s, ch in zip(inner, word[1:], strict=True))
-
-
 def _camel_words(plist, ins: list[str]):
     """Spans of runs cut into several pieces that were one word in the clean text.
 
@@ -340,8 +294,8 @@ def _camel_words(plist, ins: list[str]):
             j += 1
         if j - i > 1:
             a, b = plist[i].start, plist[j - 1].end
-            if not any(ins[p.start] for p in plist[i + 1 : j]) and not any(
-                _WS.search(s) for s in ins[a + 1 : b]
+            if not any(ins[p.start] for p in plist[i + 1 : j]) and not split_by_space(
+                ins[a + 1 : b]
             ):
                 yield a, b
         i = j

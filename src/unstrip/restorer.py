@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from unstrip.baseline import Prediction, strip_seed_complement
+from unstrip.decode.prediction import Prediction, strip_seed_complement
 from unstrip.decode.rules import balance
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model

@@ -31,15 +31,26 @@ True
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 
 import numpy as np
 
-from unstrip.baseline import Prediction, _capitalise_sentences, strip_seed_complement
 from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
 from unstrip.decode.lexicon import choose_form, known_case, letter_counts, mixed_case
+from unstrip.decode.numbers import (
+    NUMBER_PROBABILITY,
+    NUMBER_TABLE_PATH,
+    NumberTable,
+    calibrate_numbers,
+    mark_sources,
+    shipped_number_table,
+)
+from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
 from unstrip.decode.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.decode.questions import QuestionModel, mark_questions
 from unstrip.decode.rules import (
@@ -180,6 +191,16 @@ class DecodeConfig:
     """The same for a ``%`` after a number or a currency sign before one
     (``"number_sign_confidence"``, else :data:`NUMBER_SIGN_CONFIDENCE`)."""
 
+    number_table: NumberTable | None = None
+    """A :class:`unstrip.decode.numbers.NumberTable` that scores each number
+    written with a value mark; where set, it replaces the two confidence
+    thresholds above (:func:`unstrip.decode.numbers.calibrate_numbers`).
+    A loaded model takes the shipped table unless ``"number_table": false``."""
+
+    number_probability: float = 0.0
+    """The table's probability below which a number loses its value marks
+    (``"number_probability"``, else :data:`unstrip.decode.numbers.NUMBER_PROBABILITY`)."""
+
     case_fallback: float = CASE_FALLBACK
     """Casing-head confidence below which a piece is cased as without the head
     (:data:`CASE_FALLBACK`)."""
@@ -229,6 +250,9 @@ class DecodeConfig:
             number_confidence=float(decoding.get("number_confidence", NUMBER_CONFIDENCE)),
             number_sign_confidence=float(
                 decoding.get("number_sign_confidence", NUMBER_SIGN_CONFIDENCE)),
+            number_table=shipped_number_table() if decoding.get("number_table", True)
+            and NUMBER_TABLE_PATH.exists() else None,
+            number_probability=float(decoding.get("number_probability", NUMBER_PROBABILITY)),
         )
 
     def describe(self) -> list[str]:
@@ -275,14 +299,21 @@ def _setting(name: str) -> property:
     return property(get, put, doc=f"``decoding.{name}`` (:class:`DecodeConfig`).")
 
 
-def _default_lexicon() -> dict[str, dict[str, int]]:
-    from unstrip.baseline import BaselineModel
+LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "baseline.json.gz"
+"""The count model's file (:mod:`unstrip.baseline`), whose ``"lexicon"`` is the default lexicon."""
 
-    return BaselineModel.load().lexicon
+
+def _default_lexicon() -> dict[str, dict[str, int]]:
+    """The lexicon of the package's count model, read from its file (a fresh dict)."""
+    if not LEXICON_PATH.exists():
+        raise FileNotFoundError(f"the lexicon's file {LEXICON_PATH} is missing; build it with "
+                                "`python -m unstrip.baseline CORPUS... --out PATH`")
+    with gzip.open(LEXICON_PATH, "rt", encoding="utf-8") as fh:
+        return json.load(fh)["lexicon"]
 
 
 class Decoder:
-    """Turns a network's per-piece logits into a :class:`~unstrip.baseline.Prediction`.
+    """Turns a network's per-piece logits into a :class:`~unstrip.decode.prediction.Prediction`.
 
     ``network`` has ``run(ids, shapes, mask)`` on ``(batch, time)`` int64
     arrays, returning the ``after`` and ``before`` logits as numpy arrays, and
@@ -335,6 +366,8 @@ class Decoder:
     initialisms = _setting("initialisms")
     number_confidence = _setting("number_confidence")
     number_sign_confidence = _setting("number_sign_confidence")
+    number_table = _setting("number_table")
+    number_probability = _setting("number_probability")
     case_fallback = _setting("case_fallback")
     sentence_starts = _setting("sentence_starts")
 
@@ -526,7 +559,7 @@ class Decoder:
             kept[p.start : p.end] = [
                 f if f.lower() == c else c for f, c in zip(letters, p.text, strict=True)
             ]
-        _capitalise_sentences(text, ins, kept, plist)
+        capitalise_sentences(text, ins, kept, plist)
         return "".join(kept)
 
 
@@ -742,8 +775,14 @@ def pass_initialisms(dec: Decoder, st: DecodeState) -> None:
 
 def pass_numbers(dec: Decoder, st: DecodeState) -> None:
     """A mark that changes a number's value is dropped when unsure
-    (``rose 25`` stays ``25`` unless ``2.5`` is sure; :func:`unstrip.decode.rules.number_safe`)."""
-    if dec.number_confidence > 0 or dec.number_sign_confidence > 0:
+    (``rose 25`` stays ``25`` unless ``2.5`` is sure): by the number table where the model
+    has one (:func:`unstrip.decode.numbers.calibrate_numbers`), else by the confidence
+    thresholds (:func:`unstrip.decode.rules.number_safe`)."""
+    if dec.number_table is not None:
+        sources = mark_sources(st.ins, st.conf, st.network, st.inner)
+        st.ins, st.conf = calibrate_numbers(st.text, st.ins, st.conf, sources,
+                                            dec.number_table, dec.number_probability)
+    elif dec.number_confidence > 0 or dec.number_sign_confidence > 0:
         st.ins, st.conf = number_safe(st.text, st.ins, st.conf, dec.number_confidence,
                                       dec.number_sign_confidence)
 

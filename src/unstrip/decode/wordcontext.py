@@ -13,11 +13,11 @@ seed article's ``Islamic States territorial`` stays with the network.)
 
 For every lexicon word whose forms differ in their marks (``its`` /
 ``it's``, ``governments`` / ``government's``, ``well`` / ``we'll``,
-``25`` / ``2.5``), :func:`build` counts how often each *mark pattern* (the
-form with curly apostrophes straight and digits as 0) follows each previous word
-and precedes each next word, over clean text. :meth:`WordContext.choose`
-scores each pattern naive-Bayes style, ``log count`` plus ``weight`` times
-the log-likelihood of each neighbour, smoothed towards how common the
+``25`` / ``2.5``), :func:`unstrip.train.wordcontext_table.build` counts how
+often each *mark pattern* (the form with curly apostrophes straight and digits
+as 0) follows each previous word and precedes each next word, over clean text.
+:meth:`WordContext.choose` scores each pattern naive-Bayes style, ``log count``
+plus ``weight`` times the log-likelihood of each neighbour, smoothed towards how common the
 neighbour is (a Dirichlet prior of mass ``beta``), and takes the best.
 
 >>> wc = WordContext({"format": 1, "beta": 10.0, "weight": 0.5, "total": 1000,
@@ -29,10 +29,8 @@ neighbour is (a Dirichlet prior of mass ``beta``), and takes the best.
 >>> wc.choose("states", "united", "and", {"States", "State's"})[0]
 'States'
 
-``python -m unstrip.wordcontext build`` counts the train split of
-``../shared/corpora`` and writes the package's table; ``evaluate`` measures
-how often the chosen pattern is the written one, against the lexicon alone,
-on dev documents from number 201 on (the first 200 are the reported set).
+The table is counted, and measured, by :mod:`unstrip.train.wordcontext_table`
+(``python -m unstrip.wordcontext build|evaluate``); this module only reads it.
 """
 
 from __future__ import annotations
@@ -41,21 +39,20 @@ import gzip
 import json
 import math
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from unstrip.decode.lexicon import _fitting
-from unstrip.text.alignment import align
-from unstrip.text.profiles import seed as strip_seed
 from unstrip.text.tokens import fill_digits, pieces, word_key
 
-__all__ = ["WordContext", "choose_in_context", "pattern", "build", "evaluate",
+__all__ = ["WordContext", "choose_in_context", "pattern",
            "possessive_echo", "possessive_form", "neighbour_pairs", "text_pairs",
            "WORD_CONTEXT_PATH", "START", "END"]
 
 WORD_CONTEXT_PATH = Path(__file__).resolve().parents[1] / "data" / "wordcontext.json.gz"
-"""The package's table, counted by :func:`build` over the corpora's train split."""
+"""The package's table, counted by :func:`unstrip.train.wordcontext_table.build` over the
+corpora's train split."""
 
 START, END = "<s>", "</s>"
 """Neighbour keys at the start and end of a text."""
@@ -145,91 +142,6 @@ class WordContext:
         """Read a table written by :meth:`save`."""
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(json.load(f))
-
-
-def ambiguous_keys(lexicon: dict[str, dict[str, int]]) -> set[str]:
-    """Lexicon keys whose counted forms differ in their marks, not only in case.
-
-    >>> sorted(ambiguous_keys({"its": {"its": 9, "it's": 4}, "london": {"London": 5, "LONDON": 2}}))
-    ['its']
-    """
-    return {k for k, forms in lexicon.items() if len({pattern(f).lower() for f in forms}) > 1}
-
-
-def written_words(text: str, keys: set[str]) -> Iterator[tuple[str, str, str, str, str]]:
-    """Each word of clean ``text`` whose key is in ``keys``, once stripped.
-
-    Yields ``(key, stripped word, written form, previous key, next key)``;
-    words whose gaps held whitespace (a lost line break) are skipped.
-
-    >>> list(written_words("The group's leader said its fine.", {"groups", "its"}))
-    [('groups', 'groups', "group's", 'the', 'leader'), ('its', 'its', 'its', 'said', 'fine')]
-    """
-    from unstrip.baseline import _WS, _written  # the lexicon's own rules
-
-    x = strip_seed(text)
-    ins = align(text, x).insertions
-    plist = list(pieces(x))
-    wk = [word_key(p.text) for p in plist]
-    for i, p in enumerate(plist):
-        if wk[i] not in keys:
-            continue
-        inner = ins[p.start + 1 : p.end]
-        if any(_WS.search(s) for s in inner):
-            continue
-        form = _written(p.text, inner)
-        prev = wk[i - 1] if i else START
-        nxt = wk[i + 1] if i + 1 < len(plist) else END
-        yield wk[i], p.text, form, prev, nxt
-
-
-def build(
-    texts: Iterable[str],
-    lexicon: dict[str, dict[str, int]],
-    min_count: int = 2,
-    beta: float = 10.0,
-    weight: float = 0.5,
-    sure: float = 0.95,
-    progress: bool = False,
-    echo: float = 0.9,
-) -> WordContext:
-    """Count the mark patterns of ``lexicon``'s ambiguous words by neighbour.
-
-    Neighbour counts below ``min_count`` are dropped (they are mostly noise
-    and would triple the table).
-    """
-    from tqdm import tqdm
-
-    keys = ambiguous_keys(lexicon)
-    n: Counter = Counter()
-    before: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    after: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    context: Counter = Counter()
-    for text in tqdm(texts, desc="counting", unit="doc", disable=not progress):
-        context.update(word_key(p.text) for p in pieces(strip_seed(text)))
-        for key, _, form, prev, nxt in written_words(text, keys):
-            p = pattern(form)
-            n[key, p] += 1
-            before[key, p][prev] += 1
-            after[key, p][nxt] += 1
-    words: dict[str, dict[str, list]] = defaultdict(dict)
-    used: set[str] = set()
-    for (key, p), count in sorted(n.items()):
-        b = {c: k for c, k in before[key, p].items() if k >= min_count}
-        a = {c: k for c, k in after[key, p].items() if k >= min_count}
-        used.update(b, a)
-        words[key][p] = [count, b, a]
-    words = {k: v for k, v in words.items() if len(v) > 1}
-    return WordContext({
-        "format": FORMAT,
-        "beta": beta,
-        "weight": weight,
-        "sure": sure,
-        "echo": echo,
-        "total": sum(context.values()),
-        "context": {c: context[c] for c in sorted(used) if context[c]},
-        "words": words,
-    })
 
 
 def choose_in_context(
@@ -322,88 +234,3 @@ def possessive_form(ranked: list[tuple[str, float]]) -> str | None:
     'State’s'
     """
     return next((f for f, _ in ranked if _POSSESSIVE.search(f)), None)
-
-
-def evaluate(
-    texts: Iterable[str],
-    lexicon: dict[str, dict[str, int]],
-    context: WordContext,
-    settings: Iterable[tuple[float, float]] = (),
-) -> dict:
-    """How often the written pattern of an ambiguous word is chosen, lexicon alone vs in context.
-
-    Counts, over the seed-stripped words of ``texts`` whose key the table
-    knows: ``words``, ``lexicon`` (right by the lexicon alone), ``context``
-    (right in context) and, for each ``(beta, weight)`` in ``settings``,
-    the same with those settings.
-    """
-    from unstrip.decode.lexicon import choose_form
-
-    keys = set(context.words)
-    base = (context.beta, context.weight)
-    grid = [(b, w) for b, w in settings if (b, w) != base]
-    out: Counter = Counter()
-    for text in texts:
-        for _, word, form, prev, nxt in written_words(text, keys):
-            gold = pattern(form)
-            out["words"] += 1
-            out["lexicon"] += pattern(choose_form(lexicon, word)[0]) == gold
-            for b, w in [base, *grid]:
-                context.beta, context.weight = b, w
-                got = choose_in_context(lexicon, context, word, prev, nxt)
-                got_form = got[0][0] if got else choose_form(lexicon, word)[0]
-                out["context" if (b, w) == base else f"beta={b} weight={w}"] += (
-                    pattern(got_form) == gold)
-            context.beta, context.weight = base
-    return dict(out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m unstrip.wordcontext build|evaluate``."""
-    import argparse
-    import sys
-
-    from unstrip.baseline import BaselineModel
-    from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
-
-    ap = argparse.ArgumentParser(prog="python -m unstrip.wordcontext",
-                                 description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="count the corpora's train split, write the table")
-    b.add_argument("--out", type=Path, default=WORD_CONTEXT_PATH)
-    b.add_argument("--min-count", type=int, default=2)
-    b.add_argument("--beta", type=float, default=10.0)
-    b.add_argument("--weight", type=float, default=0.5)
-    b.add_argument("--sure", type=float, default=0.95,
-                   help="posterior at which a choice overrides the network (tuned with "
-                   "runs of benchmarks/quality.py on dev documents 201-400)")
-    b.add_argument("--echo", type=float, default=0.9,
-                   help="share of the possessive a name written bare elsewhere gets "
-                   "(possessive_echo; 0 turns it off; chosen on dev documents 201 on)")
-    e = sub.add_parser("evaluate", help="accuracy on dev documents from number 201 on")
-    e.add_argument("--table", type=Path, default=WORD_CONTEXT_PATH)
-    e.add_argument("--grid", action="store_true", help="also try other beta and weight")
-    args = ap.parse_args(argv)
-
-    shared = shared_dir()
-    if shared is None:
-        print("../shared is absent: no corpora to count", file=sys.stderr)
-        return 1
-    lexicon = BaselineModel.load().lexicon
-    if args.command == "build":
-        docs = (d.text for d in iter_documents(corpus_files(shared), split="train"))
-        table = build(docs, lexicon, args.min_count, args.beta, args.weight,
-                      args.sure, progress=True, echo=args.echo)
-        table.save(args.out)
-        print(f"wrote {args.out} ({Path(args.out).stat().st_size:,} bytes, "
-              f"{len(table.words)} words)", file=sys.stderr)
-        return 0
-    table = WordContext.load(args.table)
-    dev = [d.text for d in iter_documents(corpus_files(shared), split="dev")][200:]
-    grid = [(b_, w_) for b_ in (3.0, 10.0, 30.0) for w_ in (0.3, 0.5, 0.7)] if args.grid else []
-    print(json.dumps(evaluate(dev, lexicon, table, grid), indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
