@@ -301,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import torch
 
-    from unstrip.network.features import WordPieces
+    from unstrip.network.wordpieces import WordPieces
 
     torch.set_num_threads(args.threads)
     texts = bench_texts(args.docs)

@@ -17,21 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unstrip.network.features import (
-    CASE_CLASSES,
-    CASES,
-    IGNORE,
-    LabelSet,
-    WordPieces,
-    apply_case,
-    case_class,
-    case_labels,
-    gap_labels,
-    label_documents,
-)
+from unstrip.decode.heads import apply_case
+from unstrip.network.labels import CASE_CLASSES, LabelSet, case_class
 from unstrip.network.onnx_model import WindowPredictor
+from unstrip.network.wordpieces import CASES, WordPieces
 from unstrip.text.alignment import align
 from unstrip.text.profiles import lower, seed
+from unstrip.train.labels import IGNORE, case_labels, gap_labels, label_documents
 
 
 @pytest.fixture(scope="module")

@@ -18,26 +18,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unstrip.network.features import (
+from unstrip.decode.heads import split_region
+from unstrip.decode.inner import inner_insertions
+from unstrip.network.labels import LabelSet
+from unstrip.network.onnx_model import WindowPredictor
+from unstrip.network.wordpieces import (
     CASES,
-    IGNORE,
     JOINS,
-    DocArrays,
-    LabelSet,
     WordPieces,
     best_window,
-    gap_labels,
-    inner_insertions,
-    label_documents,
     model_inputs,
-    pack_windows,
-    remap,
-    split_region,
     window_spans,
 )
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import seed
+from unstrip.train.labels import (
+    IGNORE,
+    DocArrays,
+    gap_labels,
+    label_documents,
+    pack_windows,
+    remap,
+)
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from unstrip.decode.rules import number_safe, value_marks
 from unstrip.evaluate.scoring import number_values
 from unstrip.models import LEARNED_DIR
-from unstrip.network.features import LabelSet, WordPieces
+from unstrip.network.labels import LabelSet
 from unstrip.network.onnx_model import WindowPredictor
+from unstrip.network.wordpieces import WordPieces
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import seed
 

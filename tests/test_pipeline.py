@@ -14,8 +14,9 @@ from unstrip.decode.pipeline import (
     DecodeConfig,
     Decoder,
 )
-from unstrip.network.features import LabelSet, WordPieces
+from unstrip.network.labels import LabelSet
 from unstrip.network.onnx_model import WindowPredictor
+from unstrip.network.wordpieces import WordPieces
 from unstrip.text.alignment import apply
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from unstrip.decode.inner import inner_insertions
 from unstrip.decode.wordcontext import WORD_CONTEXT_PATH, WordContext, choose_in_context, pattern
-from unstrip.network.features import WordPieces, inner_insertions
+from unstrip.network.wordpieces import WordPieces
 from unstrip.train.wordcontext_table import ambiguous_keys, build
 
 TEXTS = [

@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
+from unstrip.decode.heads import apply_case, split_region
+from unstrip.decode.inner import inner_insertions
 from unstrip.decode.lexicon import choose_form, known_case, letter_counts, mixed_case
 from unstrip.decode.numbers import (
     NUMBER_PROBABILITY,
@@ -61,15 +63,8 @@ from unstrip.decode.rules import (
     transition_groups,
 )
 from unstrip.decode.wordcontext import WORD_CONTEXT_PATH, WordContext
-from unstrip.network.features import (
-    LabelSet,
-    WordPieces,
-    apply_case,
-    best_window,
-    inner_insertions,
-    split_region,
-    window_spans,
-)
+from unstrip.network.labels import LabelSet
+from unstrip.network.wordpieces import WordPieces, best_window, window_spans
 from unstrip.text.profiles import seed as strip_seed
 from unstrip.text.tokens import pieces
 
@@ -653,7 +648,7 @@ class DecodeState:
     cased: bool
     pairs: Counter | None
     enc: object
-    """The word pieces of ``text`` (:class:`unstrip.network.features.Encoding`)."""
+    """The word pieces of ``text`` (:class:`unstrip.network.wordpieces.Encoded`)."""
     ins: list[str]
     """The insertion at every gap so far."""
     conf: list[float]

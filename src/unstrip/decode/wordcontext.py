@@ -85,7 +85,7 @@ class WordContext:
         self.words: dict[str, dict[str, list]] = data["words"]
         self.sure: float = float(data.get("sure", 0.0))
         """The posterior at which a choice also overrides the network's marks
-        between the word's pieces (:func:`unstrip.network.features.inner_insertions`)."""
+        between the word's pieces (:func:`unstrip.decode.inner.inner_insertions`)."""
         self.echo: float = float(data.get("echo", 0.0))
         """The share given to a possessive form that :func:`possessive_echo`
         finds (0: the cue is off). Where the text writes ``Islamic State``

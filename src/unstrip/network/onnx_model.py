@@ -14,13 +14,13 @@ restorer:
 How a prediction is made (:class:`unstrip.decode.pipeline.Decoder`, shared with the
 PyTorch model used while training; :class:`OnnxNetwork` only runs the network):
 
-1. the stripped text becomes word pieces (:meth:`unstrip.network.features.WordPieces.encode`);
+1. the stripped text becomes word pieces (:meth:`unstrip.network.wordpieces.WordPieces.encode`);
 2. long texts are cut into overlapping windows of word pieces, run in
    batches, and each piece keeps the answer of the window where it sits most
    centrally;
 3. the ``after`` head fills the gap after every word piece, the ``before``
    head the gaps of the space run before every word, and the lexicon the gaps
-   strictly inside one word piece (:func:`unstrip.network.features.inner_insertions`),
+   strictly inside one word piece (:func:`unstrip.decode.inner.inner_insertions`),
    in the context of the neighbouring words where a word's forms differ in
    their marks (:mod:`unstrip.decode.wordcontext`: ``the governments decision``
    -> ``government's``, ``rose 25 pct`` -> ``2.5``);
@@ -47,7 +47,8 @@ Only insertions are ever produced; no kept character changes (the restorer
 checks that too).
 
 >>> import numpy as np
->>> from unstrip.network.features import LabelSet, WordPieces
+>>> from unstrip.network.labels import LabelSet
+>>> from unstrip.network.wordpieces import WordPieces
 >>> class Always(WindowPredictor):  # a stand-in network: "." after every piece
 ...     def _run(self, ids, shapes, mask):
 ...         a = np.zeros(ids.shape + (2,), np.float32); a[..., 1] = 5.0
@@ -74,7 +75,8 @@ from unstrip.decode.pipeline import (
     DecodeConfig,
     Decoder,
 )
-from unstrip.network.features import DEFAULT_VOCAB, WordPieces, load_label_sets
+from unstrip.network.labels import load_label_sets
+from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 
 __all__ = [
     "CASE_FALLBACK",

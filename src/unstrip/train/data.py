@@ -1,12 +1,12 @@
 """Encoding a training corpus once, on several processes when asked.
 
 Training damages every document with each profile and labels every gap
-(:func:`unstrip.network.features.label_documents`); on a large corpus that is most
+(:func:`unstrip.train.labels.label_documents`); on a large corpus that is most
 of a run's start-up. :func:`encode_texts` cuts the texts into parts of 200
 and labels them on ``workers`` processes. This module imports no PyTorch,
 so the worker processes start quickly.
 
->>> from unstrip.network.features import DEFAULT_VOCAB
+>>> from unstrip.network.wordpieces import DEFAULT_VOCAB
 >>> parts = encode_texts(["Hi, you.", "Its fine."], DEFAULT_VOCAB, True, ["seed"], progress=False)
 >>> len(parts), [parts[0].strings[i] for i in parts[0].labels[0][0]]
 (1, [',', '.'])
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from unstrip.network.features import Interned, WordPieces, label_documents
+from unstrip.network.wordpieces import WordPieces
+from unstrip.train.labels import Interned, label_documents
 
 __all__ = ["encode_texts"]
 

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from unstrip.helpformat import HelpFormatter
-from unstrip.network.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
+from unstrip.network.wordpieces import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
 from unstrip.train.loop import latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]

@@ -4,7 +4,7 @@ Clean text is its own training data: every document is damaged with each
 profile named by ``--profiles`` (``seed``: stripped; ``lower``: stripped and
 lowercased), cut into word pieces, and labelled with the insertions at the
 gaps around each piece and, for the casing head, how the gold writes each
-piece (:mod:`unstrip.network.features`). This script
+piece (:mod:`unstrip.network.wordpieces`). This script
 
 - reads JSONL(.gz) or ``.txt`` corpora and holds out the dev split by
   document (the corpus ``split`` field; documents without one go to dev
@@ -57,21 +57,11 @@ from tqdm import tqdm
 from unstrip.decode.pipeline import Decoder
 from unstrip.evaluate.evalsets import FAMILIES
 from unstrip.helpformat import HelpFormatter
-from unstrip.network.features import (
-    CASE_CLASSES,
-    DEFAULT_VOCAB,
-    IGNORE,
-    LEARNED_PROFILES,
-    DocArrays,
-    LabelSet,
-    WordPieces,
-    load_label_sets,
-    pack_windows,
-    remap,
-    save_label_sets,
-)
+from unstrip.network.labels import CASE_CLASSES, LabelSet, load_label_sets, save_label_sets
+from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 from unstrip.text.corpus import iter_documents
 from unstrip.train.data import encode_texts
+from unstrip.train.labels import IGNORE, LEARNED_PROFILES, DocArrays, pack_windows, remap
 from unstrip.train.network import Config, UnstripNet, base_config, load_base_weights
 
 __all__ = ["TorchModel", "main", "load_checkpoint", "latest_checkpoint"]

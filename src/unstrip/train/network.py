@@ -1,7 +1,7 @@
 """The learned restorer's network: a small BERT encoder with insertion and casing heads.
 
 Stripped text loses every mark between and inside words; the network reads
-its word pieces (see :mod:`unstrip.network.features`) and says, for each piece,
+its word pieces (see :mod:`unstrip.network.wordpieces`) and says, for each piece,
 which insertion string belongs right after it (``after`` head) and which
 opening marks right before it (``before`` head). The encoder is BERT-shaped
 (post-LayerNorm, GELU) so the weights of all-MiniLM-L6-v2 load into it
@@ -11,7 +11,7 @@ embeddings, because the uncased vocabulary cannot see capitals.
 
 Lowercased input has lost its capitals altogether, so a network may have a
 third, *casing* head (``Config.n_case > 0``): per word piece, how the gold
-writes its letters (:data:`unstrip.network.features.CASE_CLASSES`). Networks
+writes its letters (:data:`unstrip.network.labels.CASE_CLASSES`). Networks
 without it (``n_case == 0``, the default, and every run made before the
 head existed) are built, saved and loaded exactly as before, and return
 only the two insertion heads.
@@ -43,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from unstrip.network.features import N_SHAPES
+from unstrip.network.wordpieces import N_SHAPES
 
 __all__ = ["Config", "UnstripNet", "base_model_dir", "load_base_weights"]
 

