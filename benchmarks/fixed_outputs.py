@@ -15,6 +15,8 @@ differing item, and exits 1 when any part differs; corpus parts recorded with
 different ``--docs`` are compared on the documents both hold, so a quick
 ``--docs 5`` record checks against the full one. With one directory it
 records into a temporary directory first and compares against that one.
+``--ignore-key pass`` drops the ``"pass"`` that ``explain`` now gives every
+insertion and recasing, which a record made before it lacks.
 
 The parts (``--parts`` picks some; ``--docs N`` takes fewer corpus documents):
 
@@ -248,14 +250,32 @@ def _first_difference(a, b, where: str = "") -> str:
     return f"{where}: {a!r:.200} != {b!r:.200}"
 
 
-def _compare_common(name: str, before: Path, after: Path) -> bool:
+def without_keys(obj, keys: frozenset[str]):
+    """``obj`` with every dict entry named in ``keys`` dropped, at any depth.
+
+    >>> without_keys({"text": "a", "insertions": [{"offset": 1, "pass": "argmax"}]},
+    ...              frozenset({"pass"}))
+    {'text': 'a', 'insertions': [{'offset': 1}]}
+    """
+    if not keys:
+        return obj
+    if isinstance(obj, dict):
+        return {k: without_keys(v, keys) for k, v in obj.items() if k not in keys}
+    if isinstance(obj, list):
+        return [without_keys(v, keys) for v in obj]
+    return obj
+
+
+def _compare_common(name: str, before: Path, after: Path,
+                    ignore: frozenset[str] = frozenset()) -> bool:
     """Compare the items of ``name`` that both records hold (records of different ``--docs``)."""
-    a = {x["key"]: x["out"] for x in _read(before / f"{name}.jsonl.gz")}
+    a = {x["key"]: without_keys(x["out"], ignore) for x in _read(before / f"{name}.jsonl.gz")}
     common = 0
     for y in _read(after / f"{name}.jsonl.gz"):
         if y["key"] not in a:
             continue
         common += 1
+        y["out"] = without_keys(y["out"], ignore)
         if a[y["key"]] != y["out"]:
             print(f"{name}: DIFFERS on the common items; first at {y['key']}: "
                   + _first_difference(a[y["key"]], y["out"]))
@@ -264,8 +284,13 @@ def _compare_common(name: str, before: Path, after: Path) -> bool:
     return common > 0
 
 
-def compare(before: Path, after: Path, parts: tuple[str, ...] | None = None) -> bool:
-    """Print ``same``/``DIFFERS`` for each part recorded in both; True when all are the same."""
+def compare(before: Path, after: Path, parts: tuple[str, ...] | None = None,
+            ignore: frozenset[str] = frozenset()) -> bool:
+    """Print ``same``/``DIFFERS`` for each part recorded in both; True when all are the same.
+
+    ``ignore`` names keys dropped from every output before comparing (``pass``, which
+    records made before ``--explain`` named the passes do not have); a part whose
+    hashes differ is then compared item by item."""
     sa = json.loads((before / "summary.json").read_text())
     sb = json.loads((after / "summary.json").read_text())
     names = [p for p in (parts or PARTS) if p in sa or p in sb]
@@ -276,15 +301,23 @@ def compare(before: Path, after: Path, parts: tuple[str, ...] | None = None) -> 
             ok = False
             continue
         if name.startswith("corpus-") and sa[name].get("docs") != sb[name].get("docs"):
-            ok = _compare_common(name, before, after) and ok
+            ok = _compare_common(name, before, after, ignore) and ok
             continue
         if sa[name]["sha256"] == sb[name]["sha256"]:
             print(f"{name}: same ({sa[name]['items']} items)")
+            continue
+        if ignore and sa[name]["items"] == sb[name]["items"] and all(
+                without_keys(x, ignore) == without_keys(y, ignore) for x, y in zip(
+                    _read(before / f"{name}.jsonl.gz"), _read(after / f"{name}.jsonl.gz"),
+                    strict=True)):
+            print(f"{name}: same ({sa[name]['items']} items) without the keys "
+                  f"{', '.join(sorted(ignore))}")
             continue
         ok = False
         diff = "item counts differ"
         for x, y in zip(_read(before / f"{name}.jsonl.gz"), _read(after / f"{name}.jsonl.gz"),
                         strict=False):
+            x, y = without_keys(x, ignore), without_keys(y, ignore)
             if x != y:
                 diff = f"first at {x['key']}: " + _first_difference(x["out"], y.get("out"))
                 break
@@ -300,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     cmp = sub.add_parser("compare", help="compare DIR with AFTER (default: record now)")
     cmp.add_argument("dir", type=Path)
     cmp.add_argument("after", type=Path, nargs="?")
+    cmp.add_argument("--ignore-key", action="append", default=[], metavar="KEY",
+                     help="drop this key from every output before comparing (repeatable; "
+                     "e.g. pass, which --explain gained after runs/fixed-before was recorded)")
     for p in (rec, cmp):
         p.add_argument("--parts", default=",".join(PARTS),
                        help=f"comma-separated parts (default all: {','.join(PARTS)})")
@@ -318,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         after = Path(tempfile.mkdtemp(prefix="fixed-after-"))
         print(f"recording into {after}", file=sys.stderr)
         record(after, parts, args.docs, log=lambda s: print(s, file=sys.stderr))
-    return 0 if compare(args.dir, after, parts) else 1
+    return 0 if compare(args.dir, after, parts, frozenset(args.ignore_key)) else 1
 
 
 if __name__ == "__main__":

@@ -68,9 +68,8 @@ def test_output_file_and_explain(tmp_path):
     r = runner.invoke(cli, ["restore", "--model", "baseline", "--explain", str(src)])
     obj = json.loads(r.output)
     assert obj["text"] == "The groups leader said don't go."
-    assert {"offset": 26, "insert": "'", "confidence": obj["insertions"][0]["confidence"]} in (
-        obj["insertions"]
-    )
+    assert {"offset": 26, "insert": "'", "confidence": obj["insertions"][0]["confidence"],
+            "pass": "baseline"} in obj["insertions"]
 
 
 def test_damage_and_fix_encoding_round_trip(tmp_path):

@@ -136,3 +136,40 @@ def test_skip_switches_one_pass_off_for_one_call():
     with pytest.raises(ValueError, match="cannot be skipped"):
         dec.predict(text, skip=sorted(REQUIRED)[:1])
     assert "passes: scores, pairing, argmax" in dec.describe()
+
+
+def test_each_insertion_and_recasing_names_the_pass_that_made_it():
+    from unstrip.restorer import Restorer
+
+    after, before = _labels()
+    lexicon = {"pm": {"p.m.": 9}, "nato": {"NATO": 9}}
+    dec = Decoder(_Silent(), WordPieces.load(), after, before, lexicon=lexicon,
+                  decoding=DecodeConfig(acronyms=True, initialisms=True))
+    text = "the Special Drawing Rights SDRs met at 3 pm on"
+    pred = dec.predict(text)
+    made = {(g, s): pred.passes[g] for g, s in enumerate(pred.insertions) if s}
+    end_pm = text.index(" on")
+    assert made[(text.index("SDRs"), "(")] == "acronyms"
+    assert made[(text.index(" met"), ")")] == "acronyms"
+    assert made[(end_pm - 1, ".")] == "lexicon"            # p|.|m, inside the word
+    assert made[(end_pm, ".")] == "initialisms"           # p.m|.|
+    assert set(pred.passes) <= {"", "acronyms", "lexicon", "initialisms"}
+    # skipping the pass removes its insertion and nothing else
+    no_final = dec.predict(text, skip=("initialisms",))
+    assert no_final.insertions[end_pm] == "" and no_final.passes[end_pm] == ""
+    assert no_final.insertions[end_pm - 1] == "."
+    # the restorer's explain output names them under "pass"
+    out = Restorer(dec).explain(text, "seed").to_dict()
+    by = {(i["offset"], i["insert"]): i["pass"] for i in out["insertions"]}
+    assert by[(end_pm, ".")] == "initialisms" and by[(text.index("SDRs"), "(")] == "acronyms"
+    # lowercased input: the capitals come from the recasing pass
+    lower = Restorer(dec).explain("nato met", "lower").to_dict()
+    assert lower["text"].startswith("NATO")
+    assert {r["pass"] for r in lower["recased"]} == {"recasing"}
+
+
+def test_the_count_model_names_itself_as_the_pass():
+    from unstrip.restorer import Restorer
+
+    out = Restorer("baseline").explain("dont go", "seed").to_dict()
+    assert out["insertions"] and {i["pass"] for i in out["insertions"]} == {"baseline"}

@@ -185,13 +185,15 @@ class BaselineModel:
             last = plist[-1].end
             ins[last], conf[last] = self._gap("close", keys[-1], END, END)
         else:
-            return Prediction(ins, conf, text)
+            return Prediction(ins, conf, text, passes=["baseline"] * (n + 1),
+                              case_passes=["baseline"] * n)
         if not cased:
             capitalise_sentences(text, ins, kept, plist)
         # The seed profile keeps ASCII letters, digits and spaces; an
         # insertion must never hold one, whatever the tables say.
         ins = [strip_seed_complement(s) for s in ins]
-        return Prediction(ins, conf, "".join(kept))
+        return Prediction(ins, conf, "".join(kept), passes=["baseline"] * (n + 1),
+                          case_passes=["baseline"] * n)
 
     def _open(self, close: str, nxt: str, nxt_ctx: str) -> tuple[str, float]:
         prior = self.priors["open"]

@@ -338,8 +338,9 @@ def restore(files, output, profile, explain, fmt, model, errors) -> None:
     Each file is restored on its own; long inputs stream through in windows,
     so memory stays bounded. With --explain (or --format json) the output is
     one JSON object per file: {"file", "text", "profile", "insertions":
-    [{"offset", "insert", "confidence"}], "recased", "encoding_repairs"}, with
-    offsets counted in characters of the input.
+    [{"offset", "insert", "confidence", "pass"}], "recased", "encoding_repairs"},
+    with offsets counted in characters of the input; "pass" names the decoding
+    pass that made the insertion or recasing (see `unstrip info`).
 
     Every input is checked to its end before anything is written: a NUL
     byte anywhere (binary), or a byte that is not UTF-8 under --errors

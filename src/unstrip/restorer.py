@@ -103,20 +103,28 @@ recognisers write them."""
 @dataclass(frozen=True)
 class Insertion:
     """``insert`` goes at ``offset`` (a gap index of the input, 0 = before the
-    first character), with the model's ``confidence`` in it (0..1)."""
+    first character), with the model's ``confidence`` in it (0..1);
+    ``pass_name`` is the step that made it (``"pass"`` in :meth:`Restoration.to_dict`):
+    a decoding pass of :data:`unstrip.decode.pipeline.PASSES` (``"argmax"``,
+    ``"lexicon"``, ``"questions"``, ...), ``"baseline"`` for the count model,
+    or None for a model that does not say."""
 
     offset: int
     insert: str
     confidence: float
+    pass_name: str | None = None
 
 
 @dataclass(frozen=True)
 class Recase:
-    """The character at ``offset`` of the (lowercased) input becomes ``to``."""
+    """The character at ``offset`` of the (lowercased) input becomes ``to``;
+    ``pass_name`` as for :class:`Insertion` (``"recasing"``, ``"capitals"``, ...;
+    ``"paragraphs"`` for a restored paragraph break)."""
 
     offset: int
     to: str
     confidence: float
+    pass_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,11 +163,21 @@ class Restoration:
         return {
             "text": self.text,
             "profile": self.profile,
-            "insertions": [asdict(i) for i in self.insertions],
-            "recased": [asdict(r) for r in self.recased],
+            "insertions": [_with_pass(asdict(i)) for i in self.insertions],
+            "recased": [_with_pass(asdict(r)) for r in self.recased],
             "encoding_repairs": [r._asdict() for r in self.encoding_repairs],
             "parts": [asdict(p) for p in self.parts],
         }
+
+
+def _with_pass(entry: dict) -> dict:
+    """An insertion or recasing as JSON: its ``pass_name`` under the key ``"pass"``.
+
+    >>> _with_pass({"offset": 3, "insert": "'", "confidence": 1.0, "pass_name": "lexicon"})
+    {'offset': 3, 'insert': "'", 'confidence': 1.0, 'pass': 'lexicon'}
+    """
+    entry["pass"] = entry.pop("pass_name")
+    return entry
 
 
 def detect_profile(text: str, flattened: bool = True) -> str:
@@ -283,22 +301,26 @@ class Restorer:
             if kind != "empty":
                 result.parts.append(Part(pos, pos + len(part), kind))
             if kind in RESTORED_PROFILES:
-                for base, core, ins, conf, kept, case_conf in self._predict_windows(
+                for base, core, ins, conf, kept, case_conf, by in self._predict_windows(
                     [part], kind, self._pairs(part, kind)
                 ):
                     pieces.append(_render(ins, kept))
+                    ins_by, case_by = by or (None, None)
                     for k, ins_k in enumerate(ins):
                         if ins_k:
-                            result.insertions.append(
-                                Insertion(pos + base + k, ins_k, round(conf[k], 4)))
+                            result.insertions.append(Insertion(
+                                pos + base + k, ins_k, round(conf[k], 4),
+                                ins_by[k] or None if ins_by else None))
                     for k, (a, b) in enumerate(zip(core, kept, strict=False)):
                         if a != b:
                             sure = 1.0 if case_conf is None else case_conf[k]
-                            result.recased.append(Recase(pos + base + k, b, sure))
+                            result.recased.append(Recase(
+                                pos + base + k, b, sure, case_by[k] or None if case_by else None))
             elif kind == "newlines":
                 breaks = paragraph_breaks(part)
                 pieces.append(_with_breaks(part, breaks))
-                result.recased.extend(Recase(pos + i, "\n\n", round(p, 4)) for i, p in breaks)
+                result.recased.extend(Recase(pos + i, "\n\n", round(p, 4), "paragraphs")
+                                      for i, p in breaks)
             else:
                 pieces.append(part)
         kinds = {p.profile for p in result.parts}
@@ -328,7 +350,7 @@ class Restorer:
                 part = fix_encoding(part)
             kind = _decide(part, profile, flat)
             if kind in RESTORED_PROFILES:
-                for _, _, ins, _, kept, _ in self._predict_windows(
+                for _, _, ins, _, kept, _, _ in self._predict_windows(
                     [part], kind, self._pairs(part, kind)
                 ):
                     yield _render(ins, kept)
@@ -353,7 +375,8 @@ class Restorer:
         return text_pairs(text)
 
     def _predict_windows(self, chunks: Iterable[str], kind: str, pairs: Counter | None = None):
-        """Yield ``(offset, core, insertions, confidences, kept, case_confidences)`` per core.
+        """Yield ``(offset, core, insertions, confidences, kept, case_confidences, passes)``
+        per core, ``passes`` being ``(per gap, per character)`` pass names or None.
 
         ``kind`` is the strip profile the text was damaged by.
         ``insertions[k]`` belongs before ``core[k]``; the last core of each
@@ -400,12 +423,15 @@ class Restorer:
             line_start = False
             kept = _safe_kept(core, pred.kept[done:end], cased)
             case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
-            yield base + done, core, ins, pred.confidence[done:stop], kept, case_conf
+            by = None
+            if pred.passes is not None and pred.case_passes is not None:
+                by = (pred.passes[done:stop], pred.case_passes[done:end])
+            yield base + done, core, ins, pred.confidence[done:stop], kept, case_conf, by
             if last and brk is None:
                 return
             if last:
                 br = brk.group()
-                yield base + brk.start(), br, [""] * len(br), [1.0] * len(br), br, None
+                yield base + brk.start(), br, [""] * len(br), [1.0] * len(br), br, None, None
                 trim = brk.end()
                 done = 0
                 line_start = True
@@ -442,16 +468,27 @@ def _predict_around_marks(model, text: str, cased: bool, pairs: Counter | None =
     conf = [1.0] * (len(text) + 1)
     kept = list(text)
     case_conf = None if bare.case_confidence is None else [1.0] * len(text)
+    by, case_by = _no_passes(bare, len(text))
     prev = -1
     for g, i in enumerate([*at, len(text)]):
         if i == prev + 1:  # no mark in this gap: the model decides it
             ins[i], conf[i] = bare.insertions[g], bare.confidence[g]
+            if by is not None:
+                by[i] = bare.passes[g]
         if i < len(text):
             kept[i] = bare.kept[g]
             if case_conf is not None:
                 case_conf[i] = bare.case_confidence[g]
+            if case_by is not None:
+                case_by[i] = bare.case_passes[g]
         prev = i
-    return Prediction(ins, conf, "".join(kept), case_conf)
+    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
+
+
+def _no_passes(pred: Prediction, n: int) -> tuple[list[str] | None, list[str] | None]:
+    """Empty pass names for a text of ``n`` characters, where ``pred`` has them (else None)."""
+    return (None if pred.passes is None else [""] * (n + 1),
+            None if pred.case_passes is None else [""] * n)
 
 
 def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> Prediction:
@@ -471,6 +508,7 @@ def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> 
     conf = [1.0] * (n + 1)
     kept = list(text)
     case_conf = None if bare.case_confidence is None else [1.0] * n
+    by, case_by = _no_passes(bare, n)
     for j in range(len(view) + 1):
         left = last[j - 1] if j else -1
         right = first[j] if j < len(view) else n
@@ -480,9 +518,13 @@ def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> 
         if right == left + 1:
             if s:
                 ins[right], conf[right] = s, bare.confidence[j]
+                if by is not None:
+                    by[right] = bare.passes[j]
         elif right > left + 1 and s:
             for g, piece in _spread(s, text[left + 1 : right], left + 1).items():
                 ins[g], conf[g] = piece, bare.confidence[j]
+                if by is not None:
+                    by[g] = bare.passes[j]
         if j == len(view):
             break
         i = first[j]
@@ -495,7 +537,9 @@ def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> 
                 kept[i] = want
         if case_conf is not None:
             case_conf[i] = bare.case_confidence[j]
-    return Prediction(ins, conf, "".join(kept), case_conf)
+        if case_by is not None:
+            case_by[i] = bare.case_passes[j]
+    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
 
 
 @lru_cache(maxsize=4096)

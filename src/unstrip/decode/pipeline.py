@@ -36,6 +36,8 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from itertools import compress
+from operator import ne
 from pathlib import Path
 
 import numpy as np
@@ -454,7 +456,9 @@ class Decoder:
         words of the whole document ``text`` comes from
         (:func:`unstrip.decode.wordcontext.text_pairs`; default: of ``text``).
         The passes of :data:`PASSES` run in order, except those named in
-        ``skip`` (:data:`REQUIRED` ones cannot be skipped).
+        ``skip`` (:data:`REQUIRED` ones cannot be skipped); the prediction's
+        ``passes`` names, per gap, the last pass that changed the insertion
+        there, and ``case_passes``, per character, the last that changed its case.
         """
         skip = frozenset(skip)
         unknown = skip - {name for name, _ in PASSES}
@@ -468,12 +472,16 @@ class Decoder:
         conf = [1.0] * (n + 1)
         enc = self.wp.encode(text)
         if not len(enc):
-            return Prediction(ins, conf, text)
+            return Prediction(ins, conf, text, passes=[""] * (n + 1), case_passes=[""] * n)
         state = DecodeState(text, cased, pairs, enc, ins, conf, kept=text)
+        by, case_by = [""] * (n + 1), [""] * n
         for name, step in PASSES:
             if name not in skip:
+                before, kept = list(state.ins), state.kept
                 step(self, state)
-        return Prediction(state.ins, state.conf, state.kept, state.case_conf)
+                _record(by, before, state.ins, name)
+                _record(case_by, kept, state.kept, name)
+        return Prediction(state.ins, state.conf, state.kept, state.case_conf, by, case_by)
 
     def _pair(self, enc, after: tuple, before: tuple) -> tuple[tuple, tuple]:
         """Re-choose the ``after`` and ``before`` labels so that quotes and brackets pair up.
@@ -613,6 +621,18 @@ class Decoder:
         if self.sentence_starts != "none" and plist and kept[plist[0].start].isalpha():
             kept[plist[0].start] = kept[plist[0].start].upper()
         return "".join(kept), case_conf
+
+
+def _record(by: list[str], before, after, name: str) -> None:
+    """Name ``name`` in ``by`` at every index where ``after`` differs from ``before``.
+
+    >>> by = ["", "", ""]
+    >>> _record(by, ["", ".", ","], ["'", ".", ""], "lexicon"); by
+    ['lexicon', '', 'lexicon']
+    """
+    if before != after:
+        for i in compress(range(len(by)), map(ne, before, after)):
+            by[i] = name
 
 
 def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, ...]:
