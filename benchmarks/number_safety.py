@@ -28,6 +28,16 @@ gap depends only on its insertion, its confidence and the digits beside it,
 and nothing decided later reads a number's marks (``--check N`` compares
 with the model run at its configured threshold on the first N documents).
 Thresholds are chosen on ``tune``; ``report`` is only measured.
+
+``--method calibrated`` measures the number table instead
+(:mod:`unstrip.decode.numbers`; ``--table`` another one than the shipped
+table): the documents are restored once with the table scoring every
+value-marked number and dropping none, and each ``--probabilities`` value
+then drops the value marks of every number scored below it, exactly as the
+decoder does at that ``decoding.number_probability``:
+
+    python benchmarks/number_safety.py --part tune --method calibrated \
+        --probabilities 0 0.5 0.7 0.8 0.9 0.95
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import sys
 from collections import Counter
 
 from unstrip import Restorer
+from unstrip.decode.numbers import NumberTable, number_units, shipped_number_table
 from unstrip.decode.rules import number_safe, value_marks
 from unstrip.evaluate.evalsets import documents
 from unstrip.evaluate.scoring import number_values, score_corpus
@@ -63,6 +74,41 @@ def restore_all(restorer: Restorer, golds: list[str]) -> list[tuple[str, list[st
     return out
 
 
+def drop_below(text: str, ins: list[str], conf: list[float], p: float) -> list[str]:
+    """``ins`` without the value marks of every number whose table score (the confidence
+    the calibrated decoder gave its value-marked gaps) is below ``p``."""
+    out = list(ins)
+    for unit in number_units(text, ins):
+        if min(conf[g] for g in unit.gaps) < p:
+            for g in unit.gaps:
+                drop = value_marks(text, g, out[g])
+                out[g] = "".join(ch for ch in out[g] if ch not in drop)
+    return out
+
+
+def calibrated(args, model, golds: list[str]) -> dict:
+    """The rows of ``--method calibrated``: one restoration, every ``--probabilities`` value."""
+    table = NumberTable.load(args.table) if args.table else shipped_number_table()
+    configured = getattr(model, "number_probability", 0.0)
+    model.number_table, model.number_probability = table, 0.0
+    restored = restore_all(Restorer(model), golds)
+    rows = []
+    for p in args.probabilities:
+        preds = [render(text, drop_below(text, ins, conf, p)) for text, ins, conf in restored]
+        nv = number_values(zip(golds, preds, strict=True))
+        f1 = score_corpus(zip(golds, preds, strict=True)).micro_f1
+        rows.append({"threshold": p, "sign": p, **nv, "micro_f1": round(f1, 4)})
+    result = {"configured": configured, "rows": rows}
+    if args.check:
+        model.number_probability = configured
+        live = Restorer(model)
+        same = sum(live.restore(text, profile="seed")
+                   == render(text, drop_below(text, ins, conf, configured))
+                   for text, ins, conf in restored[: args.check])
+        result["check"] = f"{same}/{min(args.check, len(restored))} documents identical"
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("tune", "report"), default="tune")
@@ -76,6 +122,13 @@ def main() -> int:
     ap.add_argument("--buckets", action="store_true",
                     help="also count right and wrong value marks by confidence")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--method", choices=("confidence", "calibrated"), default="confidence",
+                    help="confidence thresholds, or the number table's probability")
+    ap.add_argument("--probabilities", type=float, nargs="+",
+                    default=[0.0, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95],
+                    help="with --method calibrated: the number_probability values to try")
+    ap.add_argument("--table", default=None,
+                    help="with --method calibrated: a number table JSON (default: shipped)")
     args = ap.parse_args()
 
     docs = documents("news", args.part, limit=args.limit)
@@ -84,6 +137,11 @@ def main() -> int:
         return 1
     golds = [d.text for d in docs]
     model = load_model(args.model)
+    if args.method == "calibrated":
+        result = {"part": args.part, "documents": len(docs), "method": "calibrated",
+                  **calibrated(args, model, golds)}
+        return report(args, result)
+    model.number_table = None
     configured = (getattr(model, "number_confidence", 0.0),
                   getattr(model, "number_sign_confidence", 0.0))
     model.number_confidence = model.number_sign_confidence = 0.0
@@ -113,11 +171,17 @@ def main() -> int:
             for text, ins, conf in restored[: args.check])
         result["check"] = f"{same}/{min(args.check, len(restored))} documents identical"
 
+    return report(args, result)
+
+
+def report(args, result: dict) -> int:
+    """Print ``result`` as JSON or as a table."""
+    rows = result["rows"]
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"news {args.part}: {len(docs)} documents, seed profile; "
-          f"model's configured threshold {configured}")
+    print(f"news {args.part}: {result['documents']} documents, seed profile; "
+          f"method {args.method}, model's configured threshold {result['configured']}")
     print(f"{'between':>7} {'sign':>5} {'marked':>7} {'right':>6} {'precision':>9} "
           f"{'recall':>7} {'micro-F1':>8}")
     for r in rows:

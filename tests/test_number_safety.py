@@ -1,5 +1,10 @@
 """Number safety: a mark that changes what a number says is written only when the model is sure.
 
+Where the model has a number table (:mod:`unstrip.decode.numbers`), "sure"
+means the table's probability that the number is written as in the gold
+reaches ``decoding.number_probability``; the confidence of every value-marked
+gap is that probability. Without one, the confidence thresholds below decide.
+
 Value-changing marks (:func:`unstrip.decode.rules.value_marks`): a decimal point,
 ``:``, ``-``, ``/`` (or a dash, ``%`` or currency sign) between two digits, a
 ``%`` right after a number, a currency sign right before one. A grouping
@@ -18,6 +23,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unstrip.decode.numbers import (
+    NUMBER_TABLE_PATH,
+    NumberTable,
+    calibrate_numbers,
+    number_units,
+    unit_features,
+)
 from unstrip.decode.rules import number_safe, value_marks
 from unstrip.evaluate.scoring import number_values
 from unstrip.models import LEARNED_DIR
@@ -51,6 +63,14 @@ def _between(text: str, g: int) -> bool:
     return 0 < g < len(text) and text[g - 1].isdigit() and text[g].isdigit()
 
 
+def _need(model, text: str, g: int) -> float:
+    """The confidence a written value mark at gap ``g`` must have under ``model``'s decoding."""
+    if model.number_table is not None:
+        return model.number_probability
+    between, sign = _thresholds(model)
+    return between if _between(text, g) else sign
+
+
 @shipped
 @pytest.mark.parametrize(("text", "wrong"), ISSUE)
 def test_issue_numbers_keep_their_value(restorer, text, wrong):
@@ -59,12 +79,10 @@ def test_issue_numbers_keep_their_value(restorer, text, wrong):
     assert seed(r.text) == text
     for form in wrong:
         assert form not in r.text
-    between, sign = _thresholds(restorer.model)
-    assert between > 0 and sign > 0
+    assert _need(restorer.model, text, 0) > 0
     for item in r.insertions:
         if value_marks(text, item.offset, item.insert):
-            need = between if _between(text, item.offset) else sign
-            assert item.confidence >= need, (text, item)
+            assert item.confidence >= _need(restorer.model, text, item.offset), (text, item)
 
 
 @shipped
@@ -85,10 +103,9 @@ def test_explain_confidence_matches_what_is_written(restorer):
         ins[item.offset] = item.insert
         assert item.insert and 0.0 <= item.confidence <= 1.0
     assert apply(text, ins) == r.text
-    between, sign = _thresholds(restorer.model)
     for item in r.insertions:
         if value_marks(text, item.offset, item.insert):
-            assert item.confidence >= (between if _between(text, item.offset) else sign)
+            assert item.confidence >= _need(restorer.model, text, item.offset)
 
 
 @shipped
@@ -210,3 +227,153 @@ def test_number_safe_keeps_everything_at_threshold_zero():
     assert number_safe(text, ins, conf, 0.0) == (ins, conf)
     out, c = number_safe(text, ins, conf, 0.5)
     assert out[6] == out[14] == "" and c[6] == 0.99
+
+
+# The number table (unstrip.decode.numbers) --------------------------------------
+
+TOY_TABLE = NumberTable(bias=0.5, weights={"next=mln": -4.0, "next=pct": 3.0, "conf": 1.0})
+
+
+def _rows(text: str, gaps: dict[int, str], c: float = 0.8):
+    ins = [""] * (len(text) + 1)
+    for g, s in gaps.items():
+        ins[g] = s
+    return ins, [c] * len(ins), ["network"] * len(ins)
+
+
+def test_table_drops_every_value_mark_of_an_unlikely_number_and_keeps_commas():
+    text = "pay 1200 mln and 1200 pct"
+    ins, conf, src = _rows(text, {4: "$", 5: ",", 7: ".", 17: "$", 18: ",", 20: "."})
+    out, c = calibrate_numbers(text, ins, conf, src, TOY_TABLE, 0.5)
+    assert out[4:8] == ["", ",", "", ""]            # 1,200 mln: no $, no decimal point
+    assert out[17:21] == ["$", ",", "", "."]        # $1,20.0 pct kept whole
+    low, high = (TOY_TABLE.probability(unit_features(text, ins, conf, src, u))
+                 for u in number_units(text, ins))
+    assert low < 0.5 <= high
+    assert c[4] == c[7] == round(1 - low, 4) and c[17] == c[20] == round(high, 4)
+    assert c[5] == c[18] == conf[18]  # the commas' confidence is untouched
+    keep, c0 = calibrate_numbers(text, ins, conf, src, TOY_TABLE, 0.0)
+    assert keep == ins and c0[4] == round(low, 4)   # threshold 0 only rescores
+    assert seed("".join(s + ch for s, ch in zip(out, text, strict=False)) + out[-1]) == text
+
+
+def test_features_read_marks_shape_words_source_and_confidence():
+    text = "The index rose 125 pct to 400pm"
+    ins, conf, src = _rows(text, {16: ".", 27: ":"}, 0.9)
+    src[16] = "lexicon"
+    units = number_units(text, ins)
+    assert [(u.start, u.end, u.gaps) for u in units] == [(15, 18, (16,)), (26, 29, (27,))]
+    first, second = (unit_features(text, ins, conf, src, u) for u in units)
+    assert {k for k, v in first.items() if v == 1} >= {
+        "pattern=d.d", "shape=1.2", "prev=rose", "next=pct", "src=lexicon"}
+    assert first["conf"] == first["conf_lexicon"] > 2 and first["conf_sign"] == 0
+    assert {"pattern=d:d", "shape=1:2", "suffix=pm", "prev=to", "src=network"} <= set(second)
+    # a word the table does not name takes its kind's <other> weight
+    t = NumberTable(0.0, {"prev=<other>": -2.0, "prev=rose": 1.0})
+    assert t.score({"prev=rose": 1.0}) == 1.0 and t.score({"prev=fell": 1.0}) == -2.0
+
+
+@pytest.mark.parametrize(("word", "kept"), [("mln", False), ("pct", True)])
+def test_toy_network_with_a_table_decides_by_the_table(word, kept):
+    text = f"1986871 {word}"  # pieces 1986|8|7|1: decimal points at gaps 4, 5, 6
+    model = Fixed(".", 4.0)   # p(.) about 0.89; the thresholds would drop all
+    model.number_confidence = model.number_sign_confidence = 0.99
+    model.number_table, model.number_probability = TOY_TABLE, 0.5
+    p = model.predict(text)
+    assert all((p.insertions[g] == ".") == kept for g in (4, 5, 6)), p.insertions
+
+
+weights = st.dictionaries(
+    st.sampled_from(["next=yen", "prev=by", "next=<other>", "pattern=d.d", "pattern=d%",
+                     "src=network", "src=lexicon", "conf", "conf_sign", "digits=2",
+                     "shape=$4", "suffix=pm", "first0"]),
+    st.floats(-4, 4), max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(words, min_size=1, max_size=12), st.booleans(), st.integers(0, 2**31),
+       weights, st.floats(-2, 2), st.floats(0.05, 0.95))
+def test_table_never_writes_a_number_below_its_probability(ws, spaces, rng_seed, w, bias, p):
+    """Whatever the network and the table say: kept text is kept, every number written with a
+    value mark scored at least ``p``, and every other insertion is the one written freely."""
+    text = (" " if spaces else "").join(ws)
+    free = Random(rng_seed).predict(text)
+    model = Random(rng_seed)
+    model.number_table, model.number_probability = NumberTable(bias, w), p
+    safe = model.predict(text)
+    assert seed(apply(text, safe.insertions)) == seed(text)
+    marked = {g for u in number_units(text, safe.insertions) for g in u.gaps}
+    for g, (s, f) in enumerate(zip(safe.insertions, free.insertions, strict=True)):
+        if g in marked:
+            assert safe.confidence[g] >= p and s == f
+        elif value_marks(text, g, f):
+            assert s == "".join(c for c in f if c not in value_marks(text, g, f))
+            assert safe.confidence[g] >= 1 - p - 1e-4  # 1 - its score, which is below p
+        else:
+            assert s == f and safe.confidence[g] == free.confidence[g]
+
+
+# The builder (unstrip.train.number_table) -----------------------------------------
+
+def test_labels_compare_the_whole_number_with_the_gold():
+    from unstrip.train.number_table import labelled_units
+
+    gold = "Profits rose 2.5 pct to $377 mln, or 1,200 dlrs."
+    text = seed(gold)
+    ins, conf, src = _rows(text, {})
+    at = text.index("25") + 1
+    ins[at] = "."                                  # 2.5: right
+    ins[text.index("377") + 2] = "."               # $37.7 without the $: wrong
+    ins[text.index("1200")] = "$"                  # $1200: wrong
+    rows = labelled_units(gold, text, ins, conf, src)
+    assert [y for _, y in rows] == [True, False, False]
+    assert "next=pct" in rows[0][0] and "next=mln" in rows[1][0]
+
+
+def test_fit_learns_which_numbers_are_right():
+    from unstrip.train.number_table import fit
+
+    rows = ([({"next=mln": 1.0, "conf": 1.0}, False)] * 30
+            + [({"next=pct": 1.0, "conf": 1.0}, True)] * 30
+            + [({"next=rare": 1.0, "conf": 1.0}, True)] * 3
+            + [({"next=rare": 1.0, "conf": 1.0}, False)])
+    t = fit(rows, min_count=5, l2=1.0)
+    assert "next=rare" not in t.weights and "next=<other>" in t.weights
+    assert t.probability({"next=pct": 1.0, "conf": 1.0}) > 0.9
+    assert t.probability({"next=mln": 1.0, "conf": 1.0}) < 0.1
+
+
+def test_record_reads_the_decoder_state_before_the_numbers_pass():
+    from unstrip.decode import pipeline
+    from unstrip.train.number_table import record
+
+    saved = pipeline.PASSES
+    model = Fixed(".", 9.0)
+    model.number_table, model.number_probability = TOY_TABLE, 0.99
+    ins, conf, src = record(model, "1986871 mln")
+    assert pipeline.PASSES is saved
+    assert [ins[g] for g in (4, 5, 6)] == ["."] * 3 and src[4] == "network"
+    assert model.predict("1986871 mln").insertions[4] == ""  # the pass itself still drops
+
+
+# The shipped table ---------------------------------------------------------------------
+
+@shipped
+@pytest.mark.skipif(not NUMBER_TABLE_PATH.exists(), reason="number table not built yet")
+def test_shipped_table_is_small_and_in_the_model_config(tmp_path):
+    from unstrip.network.onnx_model import OnnxModel
+
+    assert NUMBER_TABLE_PATH.stat().st_size < 16_000
+    table = NumberTable.load(NUMBER_TABLE_PATH)
+    assert table.meta["numbers"] > 1000 and "conf" in table.weights
+    cfg = json.loads((LEARNED_DIR / "config.json").read_text())
+    assert 0 < cfg["decoding"]["number_probability"] < 1
+    model_dir = tmp_path / "model"
+    shutil.copytree(LEARNED_DIR, model_dir)
+    cfg["decoding"]["number_probability"] = 0.33
+    (model_dir / "config.json").write_text(json.dumps(cfg))
+    loaded = OnnxModel.load(model_dir)
+    assert loaded.number_table == table and loaded.number_probability == 0.33
+    cfg["decoding"]["number_table"] = False
+    (model_dir / "config.json").write_text(json.dumps(cfg))
+    assert OnnxModel.load(model_dir).number_table is None
