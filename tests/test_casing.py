@@ -10,6 +10,7 @@ networks trained from scratch (skipped without torch / onnx / onnxruntime).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,8 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
                     "then": (1, 0.93), "it": (0, 0.99)},
                lexicon={"mcdonald": {"McDonald": 5}})
     x = "nato and mcdonald said iphone then it said it"
-    m.sentence_starts = "text"  # the head alone (the default also capitalises after periods)
+    # the head alone (the default also capitalises after periods)
+    m.decoding = replace(m.decoding, sentence_starts="text")
     p = m.predict(x, cased=False)
     # iphone: mixed, but the lexicon has no form, so it stays; the last "it"
     # follows a sentence end but the head is sure of lower: the head wins.
@@ -143,13 +145,15 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
     recased = Restorer(model=m).explain(x, profile="lower").recased
     assert [(c.offset, c.to, c.confidence) for c in recased[:3]] == [
         (0, "N", 0.91), (1, "A", 0.91), (2, "T", 0.91)]
-    m.case_fallback = 0.92  # unsure of nato: lexicon (none) and sentence start
+    # unsure of nato: lexicon (none) and sentence start
+    m.decoding = replace(m.decoding, case_fallback=0.92)
     assert m.predict(x, cased=False).kept == "Nato and McDonald said iphone Then it said it"
-    m.case_fallback = 1.01  # unsure everywhere: cased as without the head
+    # unsure everywhere: cased as without the head
+    m.decoding = replace(m.decoding, case_fallback=1.01)
     assert m.predict(x, cased=False).kept == "Nato and McDonald said Iphone then it said It"
-    m.case_fallback = 0.0
+    m.decoding = replace(m.decoding, case_fallback=0.0)
     assert m.predict("and so", cased=False).kept == "And so"  # the text's first letter
-    m.sentence_starts = "none"
+    m.decoding = replace(m.decoding, sentence_starts="none")
     assert m.predict("and so", cased=False).kept == "and so"
     assert m.predict(x, cased=True).kept == x  # cased input is never recased
 
@@ -157,14 +161,14 @@ def test_casing_head_decides_the_case_of_lowercased_input(wp):
 def test_a_sentence_end_capitalises_the_next_word_whatever_the_head_says(wp):
     m = _Cased(wp, {"it": (0, 0.99), "us": (2, 0.99)},
                lexicon={"us": {"U.S": 9, "us": 5}})
-    m.initialisms = True
+    m.decoding = replace(m.decoding, initialisms=True)
     assert m.sentence_starts == "all"
     x = "it said it fell in the us it said"
     p = m.predict(x, cased=False)
     assert p.kept == "It said It fell in the US it said"
     # U.S. ends with the initialism's period, which starts no sentence
     assert p.insertions[x.index("us") + 1] == "." and p.insertions[x.index("us") + 2] == "."
-    m.sentence_starts = "text"
+    m.decoding = replace(m.decoding, sentence_starts="text")
     assert m.predict(x, cased=False).kept == "It said it fell in the US it said"
 
 
@@ -315,10 +319,11 @@ def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
              "nato": (0, 0.95), "said": (0, 0.99)}
     x = "mcdonald said ipod macdonald said nato"
     m = _Cased(wp, heads, lexicon=lex)
-    m.sentence_starts = "text"  # the toy network ends a sentence after every "said"
-    m.mixed_case = False
+    # the toy network ends a sentence after every "said"
+    m.decoding = replace(m.decoding, sentence_starts="text")
+    m.decoding = replace(m.decoding, mixed_case=False)
     assert m.predict(x, cased=False).kept == "Mcdonald said ipod Macdonald said nato"
-    m.mixed_case = True
+    m.decoding = replace(m.decoding, mixed_case=True)
     # Mixed forms win where they are the lexicon's way (>= 80% of 3+ counts);
     # MacDonald is only 53% and Macdonald is written too, so the head's form
     # stays. nato is never written lowercase: the lexicon's NATO.
@@ -329,7 +334,7 @@ def test_mixed_case_from_the_lexicon_where_the_head_wrote_plain_case(wp):
 def test_a_capital_at_a_sentence_start_survives_a_lowercase_lexicon(wp):
     lex = {"gravely": {"gravely": 9}, "absa": {"Absa": 9}}
     m = _Cased(wp, {"gravely": (1, 0.95), "absa": (2, 0.95)}, lexicon=lex)
-    m.mixed_case = True
+    m.decoding = replace(m.decoding, mixed_case=True)
     # The head's Gravely may start a sentence; ABSA was never written so.
     assert m.predict("gravely absa", cased=False).kept == "Gravely Absa"
 
@@ -340,11 +345,12 @@ def test_a_form_the_lexicon_never_writes_takes_its_casing(wp):
     heads = {"nas": (2, 0.95), "##da": (0, 0.95), "##q": (2, 0.95),
              "year": (0, 0.95), "##the": (1, 0.95), "said": (0, 0.99)}
     m = _Cased(wp, heads, lexicon=lex)
-    m.sentence_starts = "text"  # the toy network ends a sentence after every "said"
+    # the toy network ends a sentence after every "said"
+    m.decoding = replace(m.decoding, sentence_starts="text")
     x = "nasdaq said yearthe"
-    m.mixed_case = False
+    m.decoding = replace(m.decoding, mixed_case=False)
     assert m.predict(x, cased=False).kept == "NASdaQ said yearThe"
-    m.mixed_case = True
+    m.decoding = replace(m.decoding, mixed_case=True)
     # yearthe is known only 3 times (two words run together): it stays.
     assert m.predict(x, cased=False).kept == "NASDAQ said yearThe"
 
