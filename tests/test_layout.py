@@ -198,6 +198,7 @@ def test_no_import_path_from_the_runtime_reaches_training_or_evaluation(module):
 
 @pytest.mark.parametrize("module,usage", [
     ("unstrip.wordcontext", "{build,evaluate}"),   # thin modules at the README's old paths
+    ("unstrip.train.wordcontext_table", "{build,evaluate}"),
     ("unstrip.questions", "{build}"),
     ("unstrip.onnx_weights", "model_dir"),
     ("unstrip.evaluate.iwslt", "--block"),
