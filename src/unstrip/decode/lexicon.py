@@ -18,6 +18,13 @@ shared by every model.
 ('London', 0.4545)
 >>> choose_form(lex, "Groups", cased=True)    # must keep the capital G: no form fits
 ('Groups', 1.0)
+
+A restore asks about the same word many times (every time it occurs, and
+from several passes), so :func:`choose_form`, :func:`number_share`,
+:func:`gap_support` and the forms that fit a word are worked out once per
+lexicon, word and casing and then looked up. The lexicon is recognised by
+identity: a lexicon must not be changed once it has been used (build a new
+dict instead). The dicts returned are shared, so callers only read them.
 """
 
 from __future__ import annotations
@@ -27,6 +34,24 @@ from unstrip.text.tokens import fill_digits, word_key
 
 __all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_case",
            "number_share"]
+
+_MEMO_LEXICONS = 4  # lexicons remembered at once (a restore uses one)
+_MEMO_ENTRIES = 1 << 17  # answers remembered per lexicon before starting afresh
+# id(lexicon) -> (the lexicon, its answers). The lexicon is held so that its id
+# cannot be given to another dict while its answers are kept.
+_memos: dict[int, tuple[dict, dict]] = {}
+
+
+def _memo(lexicon: dict) -> dict:
+    """The remembered answers for ``lexicon`` (by identity), bounded in size."""
+    entry = _memos.get(id(lexicon))
+    if entry is None:
+        if len(_memos) >= _MEMO_LEXICONS:
+            _memos.clear()
+        entry = _memos[id(lexicon)] = (lexicon, {})
+    elif len(entry[1]) >= _MEMO_ENTRIES:
+        entry[1].clear()
+    return entry[1]
 
 
 def choose_form(
@@ -40,6 +65,17 @@ def choose_form(
     one at least a third as frequent. Unknown words come back unchanged with
     share 1.0. The share is rounded to 4 places.
     """
+    memo = _memo(lexicon)
+    key = ("choose", word, cased)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _choose_form(lexicon, word, cased)
+    return got
+
+
+def _choose_form(
+    lexicon: dict[str, dict[str, int]], word: str, cased: bool
+) -> tuple[str, float]:
     fit = _fitting(lexicon, word, cased)
     if not fit:
         return word, 1.0
@@ -63,6 +99,15 @@ def number_share(lexicon: dict[str, dict[str, int]], word: str, cased: bool = Tr
     >>> number_share(lex, "400pm"), number_share(lex, "25")
     (0.5, 0.6993)
     """
+    memo = _memo(lexicon)
+    key = ("number", word, cased)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _number_share(lexicon, word, cased)
+    return got
+
+
+def _number_share(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> float:
     fit = _fitting(lexicon, word, cased)
     total = sum(fit.values())
     if not total:
@@ -71,7 +116,19 @@ def number_share(lexicon: dict[str, dict[str, int]], word: str, cased: bool = Tr
 
 
 def _fitting(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[str, int]:
-    """The counted forms of ``word`` that keep its letters (its capitals too if ``cased``)."""
+    """The counted forms of ``word`` that keep its letters (its capitals too if ``cased``).
+
+    Remembered per lexicon and word; the dict returned is shared: read it only.
+    """
+    memo = _memo(lexicon)
+    key = ("fit", word, cased)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _fit(lexicon, word, cased)
+    return got
+
+
+def _fit(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[str, int]:
     forms = lexicon.get(word_key(word))
     if not forms:
         return {}
@@ -93,6 +150,15 @@ def gap_support(
     >>> gap_support({"dont": {"don't": 6, "don’t": 3, "dont": 1}}, "dont")
     {3: 0.9}
     """
+    memo = _memo(lexicon)
+    key = ("gaps", word, cased)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _gap_support(lexicon, word, cased)
+    return got
+
+
+def _gap_support(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[int, float]:
     from unstrip.text.alignment import align
 
     fit = _fitting(lexicon, word, cased)

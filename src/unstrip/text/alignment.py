@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Alignment", "AlignmentError", "align", "apply", "matches"]
 
@@ -111,6 +112,24 @@ def align(clean: str, damaged: str, profile: str = "seed") -> Alignment:
     unstrip.text.alignment.AlignmentError: damaged text is not a damaged form of the clean text: \
 character 2 ('c') has no match
     """
+    if len(clean) <= _CACHED_CHARS:
+        # Words: the decoder aligns each word's written form with it every
+        # time the word occurs, so short alignments are remembered.
+        insertions, kept = _align_short(clean, damaged, profile)
+        return Alignment(list(insertions), kept)
+    return _align(clean, damaged, profile)
+
+
+_CACHED_CHARS = 40
+
+
+@lru_cache(maxsize=1 << 14)
+def _align_short(clean: str, damaged: str, profile: str) -> tuple[tuple[str, ...], str]:
+    a = _align(clean, damaged, profile)
+    return tuple(a.insertions), a.kept
+
+
+def _align(clean: str, damaged: str, profile: str) -> Alignment:
     fold = _fold_for(profile)
     if damaged == clean:
         return Alignment([""] * (len(damaged) + 1), clean)

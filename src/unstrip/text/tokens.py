@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Piece", "pieces", "word_key", "fill_digits", "is_stripped", "RUN"]
 
@@ -85,14 +86,40 @@ def pieces(text: str, keep_whole: Callable[[str], bool] | None = None) -> Iterat
     ['see', 'McDonalds']
     >>> [(p.text, p.joined) for p in pieces("in 2015The end")]
     [('in', False), ('2015', False), ('The', True), ('end', False)]
+
+    One restore walks the pieces of the same text several times (the
+    encoder, the acronym, question and context passes), so without
+    ``keep_whole`` the pieces of the last few texts are kept (they are
+    immutable; texts of up to 128K characters) and where a run is cut is
+    kept per run.
     """
+    if keep_whole is None and len(text) <= _CACHED_TEXT_CHARS:
+        return iter(_text_pieces(text))
+    return _cut_pieces(text, keep_whole)
+
+
+_CACHED_TEXT_CHARS = 1 << 17  # the restorer's parts are at most 64K characters
+
+
+@lru_cache(maxsize=4)
+def _text_pieces(text: str) -> tuple[Piece, ...]:
+    return tuple(_cut_pieces(text, None))
+
+
+@lru_cache(maxsize=1 << 15)
+def _cuts(run: str) -> tuple[int, ...]:
+    """Where ``run`` is cut into pieces (offsets inside it; empty when it is one piece)."""
+    return tuple(c.start() for c in _CAMEL.finditer(run))
+
+
+def _cut_pieces(text: str, keep_whole: Callable[[str], bool] | None) -> Iterator[Piece]:
     for m in RUN.finditer(text):
         run = m.group()
-        base = m.start()
-        cuts = [c.start() for c in _CAMEL.finditer(run)]
+        cuts = _cuts(run) if len(run) <= 64 else tuple(c.start() for c in _CAMEL.finditer(run))
         if not cuts or (keep_whole is not None and keep_whole(run)):
-            yield Piece(base, m.end(), run)
+            yield Piece(m.start(), m.end(), run)
             continue
+        base = m.start()
         bounds = [0, *cuts, len(run)]
         for i in range(len(bounds) - 1):
             a, b = bounds[i], bounds[i + 1]
