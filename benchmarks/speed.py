@@ -7,6 +7,7 @@ as a user's batch job would, and prints the figures with the command line.
 
     python benchmarks/speed.py                    # the default (learned) model
     python benchmarks/speed.py --model baseline
+    python benchmarks/speed.py --spin             # onnxruntime threads busy-wait
 """
 
 from __future__ import annotations
@@ -40,12 +41,25 @@ def bench_texts(words: int) -> list[str]:
     return out
 
 
+def _spin_onnx() -> None:
+    """Make every OnnxModel.load of this process load with ``spin=True``."""
+    from unstrip.network.onnx_model import OnnxModel
+
+    load = OnnxModel.load.__func__
+    OnnxModel.load = classmethod(lambda cls, *a, **k: load(cls, *a, **{**k, "spin": True}))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="auto", help="auto, learned, baseline or a model dir")
     ap.add_argument("--words", type=int, default=50_000)
+    ap.add_argument("--spin", action="store_true",
+                    help="let onnxruntime's threads busy-wait between operators "
+                         "(its own default; unstrip turns it off)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.spin:
+        _spin_onnx()
     texts = bench_texts(args.words)
     t0 = time.perf_counter()
     model = load_model(args.model)
@@ -59,6 +73,7 @@ def main() -> int:
     assert all(seed(o) == x for o, x in zip(out, texts, strict=True))
     figures = {
         "model": describe(model),
+        "onnx_spinning": args.spin,
         "documents": len(texts),
         "words": words,
         "seconds": round(elapsed, 2),

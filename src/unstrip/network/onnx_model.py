@@ -106,16 +106,14 @@ class OnnxNetwork:
 
     def __init__(self, session):
         self.session = session
+        names = {o.name for o in session.get_outputs()}
+        self._outputs = [n for n in ("after_logits", "before_logits", "case_logits")
+                         if n in names]
 
     @property
     def has_case_head(self) -> bool:
         """Whether the exported network has the casing head (a ``case_logits`` output)."""
         return "case_logits" in self._outputs
-
-    @property
-    def _outputs(self) -> list[str]:
-        names = {o.name for o in self.session.get_outputs()}
-        return [n for n in ("after_logits", "before_logits", "case_logits") if n in names]
 
     def run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
         """The ``after``, ``before`` (and ``case``) logits of a ``(batch, time)`` batch."""
@@ -142,12 +140,17 @@ class OnnxModel(Decoder):
         lexicon: dict[str, dict[str, int]] | None = None,
         variant: str | None = None,
         batch_size: int = 16,
+        spin: bool = False,
     ) -> OnnxModel:
         """Load an exported model directory.
 
         ``variant`` picks the ONNX file (``model.onnx`` or ``model.int8.onnx``;
         default: the one ``config.json`` names). ``threads`` bounds
-        onnxruntime's intra-op threads.
+        onnxruntime's intra-op threads; ``spin`` lets them busy-wait for work
+        between operators (onnxruntime's default). Off by default: replaying
+        the network calls of a 15,000-word dev restore on 2 threads, spinning
+        cost 26% more CPU time and, with other jobs on the machine, 23% more
+        wall time (benchmarks/speed.py --spin compares on a quiet machine).
         """
         import onnxruntime as ort
 
@@ -164,6 +167,9 @@ class OnnxModel(Decoder):
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        if not spin:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(
             os.fspath(onnx_file), opts, providers=["CPUExecutionProvider"]
         )
