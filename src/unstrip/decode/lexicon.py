@@ -40,10 +40,16 @@ _MEMO_ENTRIES = 1 << 17  # answers remembered per lexicon before starting afresh
 # id(lexicon) -> (the lexicon, its answers). The lexicon is held so that its id
 # cannot be given to another dict while its answers are kept.
 _memos: dict[int, tuple[dict, dict]] = {}
+# The entry of the lexicon asked about last, for a quick check (one tuple,
+# read and replaced whole, so threads never see half of two entries).
+_last: list[tuple[dict, dict]] = [({}, {})]
 
 
 def _memo(lexicon: dict) -> dict:
     """The remembered answers for ``lexicon`` (by identity), bounded in size."""
+    entry = _last[0]
+    if entry[0] is lexicon and len(entry[1]) < _MEMO_ENTRIES:
+        return entry[1]
     entry = _memos.get(id(lexicon))
     if entry is None:
         if len(_memos) >= _MEMO_LEXICONS:
@@ -51,6 +57,7 @@ def _memo(lexicon: dict) -> dict:
         entry = _memos[id(lexicon)] = (lexicon, {})
     elif len(entry[1]) >= _MEMO_ENTRIES:
         entry[1].clear()
+    _last[0] = entry
     return entry[1]
 
 

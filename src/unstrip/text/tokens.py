@@ -59,8 +59,12 @@ def is_stripped(text: str) -> bool:
     return _NOT_STRIPPED.search(text) is None
 
 
+@lru_cache(maxsize=1 << 16)
 def word_key(piece: str) -> str:
-    """The lexicon key of a piece: lowercase, every digit written as ``0``."""
+    """The lexicon key of a piece: lowercase, every digit written as ``0``.
+
+    Remembered per piece: the decoder asks for the same words again and again.
+    """
     return _DIGIT.sub("0", piece.lower())
 
 
