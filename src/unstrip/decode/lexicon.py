@@ -36,7 +36,7 @@ __all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_c
            "number_share"]
 
 _MEMO_LEXICONS = 4  # lexicons remembered at once (a restore uses one)
-_MEMO_ENTRIES = 1 << 17  # answers remembered per lexicon before starting afresh
+_MEMO_ENTRIES = 1 << 15  # answers remembered per lexicon before starting afresh
 # id(lexicon) -> (the lexicon, its answers). The lexicon is held so that its id
 # cannot be given to another dict while its answers are kept.
 _memos: dict[int, tuple[dict, dict]] = {}

@@ -59,7 +59,7 @@ def is_stripped(text: str) -> bool:
     return _NOT_STRIPPED.search(text) is None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def word_key(piece: str) -> str:
     """The lexicon key of a piece: lowercase, every digit written as ``0``.
 
@@ -110,7 +110,7 @@ def _text_pieces(text: str) -> tuple[Piece, ...]:
     return tuple(_cut_pieces(text, None))
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 14)
 def _cuts(run: str) -> tuple[int, ...]:
     """Where ``run`` is cut into pieces (offsets inside it; empty when it is one piece)."""
     return tuple(c.start() for c in _CAMEL.finditer(run))
