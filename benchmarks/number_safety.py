@@ -97,7 +97,7 @@ def calibrated(args, model, golds: list[str]) -> dict:
         preds = [render(text, drop_below(text, ins, conf, p)) for text, ins, conf in restored]
         nv = number_values(zip(golds, preds, strict=True))
         f1 = score_corpus(zip(golds, preds, strict=True)).micro_f1
-        rows.append({"threshold": p, "sign": p, **nv, "micro_f1": round(f1, 4)})
+        rows.append({"threshold": p, "sign": p, **nv, "micro_f1": round(f1, 5)})
     result = {"configured": configured, "rows": rows}
     if args.check:
         model.number_probability = configured
@@ -186,7 +186,7 @@ def report(args, result: dict) -> int:
           f"{'recall':>7} {'micro-F1':>8}")
     for r in rows:
         print(f"{r['threshold']:>7.2f} {r['sign']:>5.2f} {r['pred_marked']:>7} {r['right']:>6} "
-              f"{r['precision']:>9.4f} {r['recall']:>7.4f} {r['micro_f1']:>8.4f}")
+              f"{r['precision']:>9.4f} {r['recall']:>7.4f} {r['micro_f1']:>8.5f}")
     print(f"gold numbers with a value mark: {rows[0]['gold_marked']} of {rows[0]['numbers']}")
     for line in result.get("buckets", []):
         print(line)

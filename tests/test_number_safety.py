@@ -359,7 +359,6 @@ def test_record_reads_the_decoder_state_before_the_numbers_pass():
 # The shipped table ---------------------------------------------------------------------
 
 @shipped
-@pytest.mark.skipif(not NUMBER_TABLE_PATH.exists(), reason="number table not built yet")
 def test_shipped_table_is_small_and_in_the_model_config(tmp_path):
     from unstrip.network.onnx_model import OnnxModel
 

@@ -9,7 +9,7 @@ compares). A logistic regression with an L2 penalty, fitted by Newton's
 method in numpy, turns them into named weights; words seen fewer than
 ``--min-count`` times share the ``<other>`` weight of their kind.
 
-    python -m unstrip.train.number_table collect --out runs/number_units.jsonl.gz
+    python -m unstrip.train.number_table collect --out runs/number_units.jsonl.gz  # ~1.35M words
     python -m unstrip.train.number_table fit runs/number_units.jsonl.gz \
         --out src/unstrip/data/number_table.json
 
@@ -177,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("collect", help="restore news train documents and record their numbers")
     c.add_argument("--out", type=Path, default=Path("runs/number_units.jsonl.gz"),
                    help="JSONL.gz of labelled numbers (default: %(default)s)")
-    c.add_argument("--scale", type=float, default=1.0,
-                   help="multiply the words restored per source by this (default: 1)")
+    c.add_argument("--scale", type=float, default=2.5,
+                   help="multiply the words restored per source (BUDGET) by this "
+                        "(default: %(default)s, about 1.35M words)")
     c.add_argument("--model", default="auto", help="a model name or dir (default: auto)")
     f = sub.add_parser("fit", help="fit the table on recorded numbers")
     f.add_argument("rows", type=Path, help="the output of collect")
