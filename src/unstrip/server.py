@@ -178,12 +178,16 @@ class InsertionOut(BaseModel):
     offset: int = Field(description="Gap of the input (0 = before the first character).")
     insert: str = Field(description="What was inserted there.")
     confidence: float = Field(description="The model's confidence, 0..1.")
+    pass_name: str | None = Field(default=None, alias="pass",
+                                  description="The decoding pass that made it.")
 
 
 class RecaseOut(BaseModel):
     offset: int = Field(description="Character of the input whose case changed.")
     to: str = Field(description="The character it became.")
     confidence: float
+    pass_name: str | None = Field(default=None, alias="pass",
+                                  description="The decoding pass that made it.")
 
 
 class RepairOut(BaseModel):
@@ -493,7 +497,7 @@ _malloc_trim = None
 def _json(model: type[BaseModel], payload: dict) -> Response:
     """``payload`` checked against ``model`` (and cut down to its fields) and serialised
     here, in the worker thread, not on the event loop."""
-    return Response(model.model_validate(payload).model_dump_json(),
+    return Response(model.model_validate(payload).model_dump_json(by_alias=True),
                     media_type="application/json")
 
 
