@@ -35,7 +35,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from unstrip.decode.lexicon import choose_form
+from unstrip.decode.lexicon import COUNT_MODEL_PATH, choose_form, read_count_model
 from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
 from unstrip.text.alignment import align
 from unstrip.text.forms import split_by_space, written
@@ -44,7 +44,7 @@ from unstrip.text.tokens import pieces, word_key
 
 __all__ = ["BaselineModel", "Prediction", "build", "strip_seed_complement", "DEFAULT_PATH"]
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "baseline.json.gz"
+DEFAULT_PATH = COUNT_MODEL_PATH
 FORMAT = "unstrip-baseline/1"
 START, END = "<s>", "</s>"
 
@@ -121,14 +121,7 @@ class BaselineModel:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> BaselineModel:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"baseline model not found at {path}; build it with "
-                "`python -m unstrip.baseline CORPUS... --out PATH`"
-            )
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            return cls(json.load(fh))
+        return cls(read_count_model(path))
 
     # -- prediction --------------------------------------------------------
     def _gap(self, kind: str, prev: str, nxt: str, nxt_ctx: str) -> tuple[str, float]:

@@ -29,11 +29,29 @@ dict instead). The dicts returned are shared, so callers only read them.
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 from unstrip.text.profiles import seed as strip_seed
 from unstrip.text.tokens import fill_digits, word_key
 
 __all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_case",
            "number_share"]
+
+COUNT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "baseline.json.gz"
+"""The count model's file (:mod:`unstrip.baseline`); its ``"lexicon"`` is every model's lexicon."""
+
+
+def read_count_model(path: str | Path = COUNT_MODEL_PATH) -> dict:
+    """The count model's tables as stored at ``path`` (a gzipped JSON object)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"baseline model not found at {path}; build it with "
+                                "`python -m unstrip.baseline CORPUS... --out PATH`")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
 
 _MEMO_LEXICONS = 4  # lexicons remembered at once (a restore uses one)
 _MEMO_ENTRIES = 1 << 15  # answers remembered per lexicon before starting afresh
@@ -61,6 +79,16 @@ def _memo(lexicon: dict) -> dict:
     return entry[1]
 
 
+def _remembered(compute, lexicon: dict, word: str, cased: bool):
+    """``compute(lexicon, word, cased)``, remembered per lexicon (:func:`_memo`) and question."""
+    memo = _memo(lexicon)
+    key = (compute, word, cased)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = compute(lexicon, word, cased)
+    return got
+
+
 def choose_form(
     lexicon: dict[str, dict[str, int]], word: str, cased: bool = True
 ) -> tuple[str, float]:
@@ -72,12 +100,7 @@ def choose_form(
     one at least a third as frequent. Unknown words come back unchanged with
     share 1.0. The share is rounded to 4 places.
     """
-    memo = _memo(lexicon)
-    key = ("choose", word, cased)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = _choose_form(lexicon, word, cased)
-    return got
+    return _remembered(_choose_form, lexicon, word, cased)
 
 
 def _choose_form(
@@ -106,12 +129,7 @@ def number_share(lexicon: dict[str, dict[str, int]], word: str, cased: bool = Tr
     >>> number_share(lex, "400pm"), number_share(lex, "25")
     (0.5, 0.6993)
     """
-    memo = _memo(lexicon)
-    key = ("number", word, cased)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = _number_share(lexicon, word, cased)
-    return got
+    return _remembered(_number_share, lexicon, word, cased)
 
 
 def _number_share(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> float:
@@ -127,12 +145,7 @@ def _fitting(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict
 
     Remembered per lexicon and word; the dict returned is shared: read it only.
     """
-    memo = _memo(lexicon)
-    key = ("fit", word, cased)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = _fit(lexicon, word, cased)
-    return got
+    return _remembered(_fit, lexicon, word, cased)
 
 
 def _fit(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[str, int]:
@@ -157,12 +170,7 @@ def gap_support(
     >>> gap_support({"dont": {"don't": 6, "don’t": 3, "dont": 1}}, "dont")
     {3: 0.9}
     """
-    memo = _memo(lexicon)
-    key = ("gaps", word, cased)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = _gap_support(lexicon, word, cased)
-    return got
+    return _remembered(_gap_support, lexicon, word, cased)
 
 
 def _gap_support(lexicon: dict[str, dict[str, int]], word: str, cased: bool) -> dict[int, float]:

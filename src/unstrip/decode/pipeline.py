@@ -31,21 +31,24 @@ True
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from itertools import compress
 from operator import ne
-from pathlib import Path
 
 import numpy as np
 
 from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
 from unstrip.decode.heads import apply_case, split_region
 from unstrip.decode.inner import inner_insertions
-from unstrip.decode.lexicon import choose_form, known_case, letter_counts, mixed_case
+from unstrip.decode.lexicon import (
+    choose_form,
+    known_case,
+    letter_counts,
+    mixed_case,
+    read_count_model,
+)
 from unstrip.decode.numbers import (
     NUMBER_PROBABILITY,
     NUMBER_TABLE_PATH,
@@ -296,19 +299,6 @@ def _setting(name: str) -> property:
     return property(get, put, doc=f"``decoding.{name}`` (:class:`DecodeConfig`).")
 
 
-LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "baseline.json.gz"
-"""The count model's file (:mod:`unstrip.baseline`), whose ``"lexicon"`` is the default lexicon."""
-
-
-def _default_lexicon() -> dict[str, dict[str, int]]:
-    """The lexicon of the package's count model, read from its file (a fresh dict)."""
-    if not LEXICON_PATH.exists():
-        raise FileNotFoundError(f"the lexicon's file {LEXICON_PATH} is missing; build it with "
-                                "`python -m unstrip.baseline CORPUS... --out PATH`")
-    with gzip.open(LEXICON_PATH, "rt", encoding="utf-8") as fh:
-        return json.load(fh)["lexicon"]
-
-
 class Decoder:
     """Turns a network's per-piece logits into a :class:`~unstrip.decode.prediction.Prediction`.
 
@@ -337,7 +327,7 @@ class Decoder:
         self.wp = wordpieces
         self.after_labels = after
         self.before_labels = before
-        self.lexicon = _default_lexicon() if lexicon is None else lexicon
+        self.lexicon = read_count_model()["lexicon"] if lexicon is None else lexicon
         self.window = window
         self.overlap = overlap
         self.batch_size = batch_size
