@@ -36,14 +36,15 @@ import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from unstrip.decode.rules import value_marks
 
 __all__ = ["NumberTable", "NUMBER_TABLE_PATH", "NUMBER_PROBABILITY", "number_units",
-           "unit_features", "mark_sources", "calibrate_numbers", "shipped_number_table"]
+           "digit_gaps", "unit_features", "mark_sources", "calibrate_numbers",
+           "shipped_number_table"]
 
 NUMBER_TABLE_PATH = Path(__file__).resolve().parents[1] / "data" / "number_table.json"
 
@@ -69,8 +70,8 @@ def _logit(p: float) -> float:
     return max(-4.0, min(6.0, math.log(p / (1 - p))))
 
 
-def _is_digit(ch: str) -> bool:
-    return "0" <= ch <= "9"
+_DIGITS = re.compile(r"[0-9]+")
+"""A number: a run of ASCII digits."""
 
 
 @dataclass(frozen=True)
@@ -90,20 +91,21 @@ def number_units(text: str, insertions: Sequence[str]) -> list[Unit]:
     [Unit(start=4, end=8, gaps=(4, 7))]
     """
     out = []
-    n = len(text)
-    i = 0
-    while i < n:
-        if not _is_digit(text[i]):
-            i += 1
-            continue
-        j = i
-        while j < n and _is_digit(text[j]):
-            j += 1
+    for m in _DIGITS.finditer(text):
+        i, j = m.span()
         gaps = tuple(g for g in range(i, j + 1) if value_marks(text, g, insertions[g]))
         if gaps:
             out.append(Unit(i, j, gaps))
-        i = j
     return out
+
+
+def digit_gaps(text: str) -> list[int]:
+    """Every gap inside or at the edge of a run of ASCII digits: where a number's marks can be.
+
+    >>> digit_gaps("pay 1200 or 5")
+    [4, 5, 6, 7, 8, 12, 13]
+    """
+    return [g for m in _DIGITS.finditer(text) for g in range(m.start(), m.end() + 1)]
 
 
 def _word_before(text: str, a: int) -> tuple[str, str]:
@@ -134,7 +136,7 @@ def _word_feature(kind: str, word: str) -> str:
 
 
 def unit_features(text: str, insertions: Sequence[str], confidence: Sequence[float],
-                  sources: Sequence[str], unit: Unit) -> dict[str, float]:
+                  sources: Mapping[int, str] | Sequence[str], unit: Unit) -> dict[str, float]:
     """The features of one number :class:`Unit` (name -> value; most are 1).
 
     >>> text = "Profits rose 125 pct"
@@ -187,22 +189,24 @@ def unit_features(text: str, insertions: Sequence[str], confidence: Sequence[flo
 
 
 def mark_sources(insertions: Sequence[str], confidence: Sequence[float],
-                 network: Sequence[tuple[str, float]], inner: dict) -> list[str]:
+                 network: Sequence[tuple[str, float]], inner: dict,
+                 gaps: Iterable[int] | None = None) -> dict[int, str]:
     """Which part of the decoder wrote each gap's insertion: ``lexicon`` (a word's form from
-    the lexicon or word-context table), ``network`` (the heads' choice) or ``other``.
+    the lexicon or word-context table), ``network`` (the heads' choice) or ``other``;
+    for ``gaps`` only where given (the decoder asks for :func:`digit_gaps`).
 
     >>> mark_sources([".", ".", ","], [0.9, 0.6, 0.5], [(".", 0.9), ("", 0.7), (",", 0.5)],
     ...              {1: (".", 0.6)})
-    ['network', 'lexicon', 'network']
+    {0: 'network', 1: 'lexicon', 2: 'network'}
     """
-    out = []
-    for g, (s, c) in enumerate(zip(insertions, confidence, strict=True)):
+    out = {}
+    for g in range(len(insertions)) if gaps is None else gaps:
         if g in inner:
-            out.append("lexicon")
-        elif g < len(network) and network[g][1] == c and s in network[g][0]:
-            out.append("network")
+            out[g] = "lexicon"
+        elif g < len(network) and network[g][1] == confidence[g] and insertions[g] in network[g][0]:
+            out[g] = "network"
         else:
-            out.append("other")
+            out[g] = "other"
     return out
 
 
@@ -260,8 +264,8 @@ def shipped_number_table() -> NumberTable:
 
 
 def calibrate_numbers(text: str, insertions: Sequence[str], confidence: Sequence[float],
-                      sources: Sequence[str], table: NumberTable, threshold: float
-                      ) -> tuple[list[str], list[float]]:
+                      sources: Mapping[int, str] | Sequence[str], table: NumberTable,
+                      threshold: float) -> tuple[list[str], list[float]]:
     """Keep a number's value marks where the table's probability ``p`` reaches ``threshold``.
 
     Every value-marked gap of a number gets confidence ``p``; below the

@@ -54,6 +54,7 @@ from unstrip.decode.numbers import (
     NUMBER_TABLE_PATH,
     NumberTable,
     calibrate_numbers,
+    digit_gaps,
     mark_sources,
     shipped_number_table,
 )
@@ -784,7 +785,7 @@ def pass_numbers(dec: Decoder, st: DecodeState) -> None:
     has one (:func:`unstrip.decode.numbers.calibrate_numbers`), else by the confidence
     thresholds (:func:`unstrip.decode.rules.number_safe`)."""
     if dec.number_table is not None:
-        sources = mark_sources(st.ins, st.conf, st.network, st.inner)
+        sources = mark_sources(st.ins, st.conf, st.network, st.inner, digit_gaps(st.text))
         st.ins, st.conf = calibrate_numbers(st.text, st.ins, st.conf, sources,
                                             dec.number_table, dec.number_probability)
     elif dec.number_confidence > 0 or dec.number_sign_confidence > 0:

@@ -68,7 +68,7 @@ def train_documents(budget: dict[str, int] = BUDGET) -> list:
     return out
 
 
-def record(model, text: str) -> tuple[list[str], list[float], list[str]]:
+def record(model, text: str) -> tuple[list[str], list[float], dict[int, str]]:
     """The insertions, confidences and mark sources just before the numbers pass."""
     grabbed = {}
 
