@@ -83,7 +83,7 @@ def main() -> int:
     systems: dict[str, Restorer] = {"baseline": Restorer()}
     load = {}
     if args.model:
-        from unstrip.network.onnx_model import OnnxModel
+        from unstrip.learned import OnnxModel
 
         t0 = time.perf_counter()
         m = OnnxModel.load(args.model, threads=args.threads, variant=args.variant)

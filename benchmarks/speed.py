@@ -43,7 +43,7 @@ def bench_texts(words: int) -> list[str]:
 
 def _spin_onnx() -> None:
     """Make every OnnxModel.load of this process load with ``spin=True``."""
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     load = OnnxModel.load.__func__
     OnnxModel.load = classmethod(lambda cls, *a, **k: load(cls, *a, **{**k, "spin": True}))

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unstrip.decode.heads import apply_case
+from unstrip.learned import WindowPredictor
 from unstrip.network.labels import CASE_CLASSES, LabelSet, case_class
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.network.wordpieces import CASES, WordPieces
 from unstrip.text.alignment import align
 from unstrip.text.profiles import lower, seed
@@ -233,7 +233,7 @@ def torch_tools():
 def test_seed_and_lower_run_with_casing_head_exports_three_outputs(torch_tools, tmp_path):
     train, export = torch_tools
     from unstrip import Restorer
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     run = tmp_path / "run"
     args = [str(_corpus(tmp_path)), "--out", str(run), *_TINY, "--profiles", "seed,lower"]
@@ -269,7 +269,7 @@ def test_runs_without_casing_head_build_load_and_export_as_before(torch_tools, t
     import torch
 
     from unstrip import Restorer
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
     from unstrip.train.network import Config, UnstripNet
 
     # An old config (no n_case) builds the old network: same parameters, two outputs.

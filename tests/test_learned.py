@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from unstrip.decode.heads import split_region
 from unstrip.decode.inner import inner_insertions
+from unstrip.learned import WindowPredictor
 from unstrip.network.labels import LabelSet
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.network.wordpieces import (
     CASES,
     JOINS,
@@ -286,13 +286,13 @@ def test_export_writes_a_complete_model_dir(exported):
 @pytest.fixture(scope="module")
 def onnx_restorer(exported):
     from unstrip import Restorer
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     return Restorer(model=OnnxModel.load(exported, lexicon={"dont": {"don't": 3}}))
 
 
 def test_onnx_model_predicts_like_the_baseline_interface(exported):
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     m = OnnxModel.load(exported, variant="model.onnx", lexicon={})
     x = "The groups leader said dont go " * 40  # several windows
@@ -352,7 +352,7 @@ def test_model_config_decoding_shifts_reach_the_after_head(exported, tmp_path):
     """A comma shift kept in config.json makes every gap after a word a comma-family insertion."""
     import shutil
 
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     model_dir = tmp_path / "shifted"
     shutil.copytree(exported, model_dir)
@@ -394,7 +394,7 @@ def test_pairing_makes_quotes_pair_even_when_the_network_wants_them_everywhere(e
     pairing (on by default) keeps only labels under which quotes and brackets pair up."""
     import shutil
 
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     model_dir = tmp_path / "quoted"
     shutil.copytree(exported, model_dir)
@@ -415,7 +415,7 @@ def test_quote_and_bracket_boosts_come_from_the_config_and_weigh_only_their_grou
         exported, tmp_path):
     import shutil
 
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     model_dir = tmp_path / "boosted"
     shutil.copytree(exported, model_dir)
@@ -433,7 +433,7 @@ def test_quote_and_bracket_boosts_come_from_the_config_and_weigh_only_their_grou
 
 
 def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
     from unstrip.train.calibrate import calibrate
 
     m = OnnxModel.load(exported, lexicon={})

@@ -32,9 +32,9 @@ from unstrip.decode.numbers import (
 )
 from unstrip.decode.rules import number_safe, value_marks
 from unstrip.evaluate.scoring import number_values
+from unstrip.learned import WindowPredictor
 from unstrip.models import LEARNED_DIR
 from unstrip.network.labels import LabelSet
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.network.wordpieces import WordPieces
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import seed
@@ -110,7 +110,8 @@ def test_explain_confidence_matches_what_is_written(restorer):
 
 @shipped
 def test_thresholds_come_from_the_model_config_with_a_default(tmp_path):
-    from unstrip.network.onnx_model import NUMBER_CONFIDENCE, NUMBER_SIGN_CONFIDENCE, OnnxModel
+    from unstrip.decode.pipeline import NUMBER_CONFIDENCE, NUMBER_SIGN_CONFIDENCE
+    from unstrip.learned import OnnxModel
 
     model_dir = tmp_path / "model"
     shutil.copytree(LEARNED_DIR, model_dir)
@@ -360,7 +361,7 @@ def test_record_reads_the_decoder_state_before_the_numbers_pass():
 
 @shipped
 def test_shipped_table_is_small_and_in_the_model_config(tmp_path):
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     assert NUMBER_TABLE_PATH.stat().st_size < 16_000
     table = NumberTable.load(NUMBER_TABLE_PATH)

@@ -14,8 +14,8 @@ from unstrip.decode.pipeline import (
     DecodeConfig,
     Decoder,
 )
+from unstrip.learned import WindowPredictor
 from unstrip.network.labels import LabelSet
-from unstrip.network.onnx_model import WindowPredictor
 from unstrip.network.wordpieces import WordPieces
 from unstrip.text.alignment import apply
 
@@ -93,7 +93,8 @@ def test_a_loaded_model_reads_its_decoding_once_and_shows_it(tmp_path):
 
     if not (src / "config.json").exists():
         pytest.skip("the package has no learned model (src/unstrip/data/model)")
-    from unstrip.network.onnx_model import OnnxModel, OnnxNetwork
+    from unstrip.learned import OnnxModel
+    from unstrip.network.onnx_model import OnnxNetwork
 
     model_dir = tmp_path / "model"
     shutil.copytree(src, model_dir)

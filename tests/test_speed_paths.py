@@ -113,8 +113,8 @@ def test_a_remembered_failure_still_raises():
 
 def test_onnx_threads_do_not_spin_unless_asked():
     pytest.importorskip("onnxruntime")
+    from unstrip.learned import OnnxModel
     from unstrip.models import LEARNED_DIR
-    from unstrip.network.onnx_model import OnnxModel
 
     if not (LEARNED_DIR / "config.json").exists():
         pytest.skip(f"no learned model at {LEARNED_DIR}")

@@ -1,7 +1,7 @@
 """Choosing the model that restores: the learned network or the count baseline.
 
 unstrip ships two models inside the package. The learned one (an int8 ONNX
-network, see :mod:`unstrip.network.onnx_model`) is the default; the count-based
+network, see :mod:`unstrip.learned`) is the default; the count-based
 baseline (:mod:`unstrip.baseline`) is the fallback and the yardstick. Both
 answer ``predict(text, cased) -> Prediction``, so the restorer takes either.
 
@@ -57,7 +57,7 @@ def load_model(name: str | Path = "auto", threads: int = 2):
 
 
 def _load_onnx(path: Path, threads: int = 2):
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     return OnnxModel.load(path, threads=threads)
 

@@ -5,7 +5,7 @@ Stripping turns ``don't`` into ``dont``, ``self-proclaimed`` into
 written forms of each stripped word settle most in-word gaps by themselves.
 The lexicon is a plain mapping from :func:`unstrip.text.tokens.word_key` keys
 (lowercase, digits as ``0``) to counts of written forms (digits as ``0`` too);
-it is built with the baseline model (:func:`unstrip.baseline.build`) and
+it is built with the baseline model (:func:`unstrip.train.count_model.build`) and
 shared by every model.
 
 >>> lex = {"dont": {"don't": 40, "dont": 1}, "00000": {"00,000": 9, "00000": 2},
@@ -48,7 +48,7 @@ def read_count_model(path: str | Path = COUNT_MODEL_PATH) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"baseline model not found at {path}; build it with "
-                                "`python -m unstrip.baseline CORPUS... --out PATH`")
+                                "`python -m unstrip.train.count_model CORPUS... --out PATH`")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return json.load(fh)
 

@@ -1,104 +1,28 @@
-"""Running the learned restorer: ONNX model in, insertions at every gap out.
+"""The ONNX runner: an exported network on onnxruntime, logits per head and nothing more.
 
-A trained network (see :mod:`unstrip.train.loop`) exported by :mod:`unstrip.train.export`
-is a directory with ``model.onnx``, ``labels.json`` (the insertion strings
-each head can say), ``config.json`` and ``vocab.txt``. :class:`OnnxModel`
-loads it with onnxruntime (no PyTorch) and answers ``predict(text, cased)``
-exactly like :class:`unstrip.baseline.BaselineModel`, so it drops into the
-restorer:
+:class:`OnnxNetwork` answers ``run(ids, shapes, mask)`` with the ``after``,
+``before`` (and, where the network has one, ``case``) logits of a
+``(batch, time)`` batch of word-piece windows, like the PyTorch network of
+``unstrip.train.loop.TorchNetwork`` while training. It knows nothing of
+decoding: :class:`unstrip.learned.OnnxModel` is the decoder over it.
 
-    >>> from unstrip import Restorer                        # doctest: +SKIP
-    >>> Restorer(model=OnnxModel.load("runs/model")).restore("Dont go")  # doctest: +SKIP
-    "Don't go."
-
-How a prediction is made (:class:`unstrip.decode.pipeline.Decoder`, shared with the
-PyTorch model used while training; :class:`OnnxNetwork` only runs the network):
-
-1. the stripped text becomes word pieces (:meth:`unstrip.network.wordpieces.WordPieces.encode`);
-2. long texts are cut into overlapping windows of word pieces, run in
-   batches, and each piece keeps the answer of the window where it sits most
-   centrally;
-3. the ``after`` head fills the gap after every word piece, the ``before``
-   head the gaps of the space run before every word, and the lexicon the gaps
-   strictly inside one word piece (:func:`unstrip.decode.inner.inner_insertions`),
-   in the context of the neighbouring words where a word's forms differ in
-   their marks (:mod:`unstrip.decode.wordcontext`: ``the governments decision``
-   -> ``government's``, ``rose 25 pct`` -> ``2.5``);
-4. confidences are the softmax probabilities of the chosen labels; before
-   the choice, the model's own calibration (``config.json`` ``"decoding"``,
-   :attr:`unstrip.decode.pipeline.DecodeConfig.after_bias`, chosen by ``unstrip calibrate``) may
-   shift the ``after`` logits of whole families of marks (argmax leaves
-   commas at precision 0.73, recall 0.61 on dev; the shipped model shifts
-   only the empty label of lowercased input, by -0.5, chosen on IWSLT
-   blocks 1-9 and lowercased dev documents 301-500);
-5. quotes and brackets are chosen jointly over the text so that they pair
-   up (:meth:`unstrip.decode.pipeline.Decoder._pair`, :func:`unstrip.decode.rules.pair_marks`):
-   where a label with a quote or bracket is likely, the labels of the whole
-   window are the likeliest under which every quote opened is closed;
-6. a sentence the network ended with a period becomes a question where the
-   sentence classifier of :mod:`unstrip.decode.questions` says it asks one (the
-   network alone never chose ``?`` at step 3,700);
-7. for lowercased input (``cased=False``) a network with a casing head
-   (exported with a third output, ``case_logits``) says how each word piece
-   is written (``nato`` -> ``NATO``); without one, casing comes from the
-   lexicon and sentence starts, as before the head existed.
-
-Only insertions are ever produced; no kept character changes (the restorer
-checks that too).
-
+>>> from unstrip.models import LEARNED_DIR
+>>> net = OnnxNetwork(OnnxNetwork.open_session(LEARNED_DIR / "model.int8.onnx"))
 >>> import numpy as np
->>> from unstrip.network.labels import LabelSet
->>> from unstrip.network.wordpieces import WordPieces
->>> class Always(WindowPredictor):  # a stand-in network: "." after every piece
-...     def _run(self, ids, shapes, mask):
-...         a = np.zeros(ids.shape + (2,), np.float32); a[..., 1] = 5.0
-...         return a, np.zeros(ids.shape + (1,), np.float32)
->>> m = Always(WordPieces.load(), LabelSet(["", "."]), LabelSet([""]), lexicon={})
->>> p = m.predict("Hi there")
->>> from unstrip.text.alignment import apply
->>> apply("Hi there", p.insertions), round(p.confidence[2], 3)
-('Hi. there.', 0.993)
+>>> ids = np.array([[101, 7592, 102]], np.int64)
+>>> after, before, *case = net.run(ids, np.zeros_like(ids), np.ones_like(ids))
+>>> after.shape[:2], before.shape[:2]
+((1, 3), (1, 3))
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from unstrip.decode.pipeline import (
-    CASE_FALLBACK,
-    NUMBER_CONFIDENCE,
-    NUMBER_SIGN_CONFIDENCE,
-    DecodeConfig,
-    Decoder,
-)
-from unstrip.network.labels import load_label_sets
-from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
-
-__all__ = [
-    "CASE_FALLBACK",
-    "NUMBER_CONFIDENCE",
-    "NUMBER_SIGN_CONFIDENCE",
-    "DecodeConfig",
-    "Decoder",
-    "OnnxModel",
-    "OnnxNetwork",
-    "WindowPredictor",
-]
-
-
-class WindowPredictor(Decoder):
-    """A :class:`~unstrip.decode.pipeline.Decoder` whose subclass runs the network itself.
-
-    Subclasses implement ``_run(ids, shapes, mask)`` (see :class:`Decoder`);
-    the arguments are those of :class:`Decoder` less the network.
-    """
-
-    def __init__(self, wordpieces: WordPieces, *args, **kwargs):
-        super().__init__(None, wordpieces, *args, **kwargs)
+__all__ = ["OnnxNetwork"]
 
 
 class OnnxNetwork:
@@ -110,6 +34,29 @@ class OnnxNetwork:
         self._outputs = [n for n in ("after_logits", "before_logits", "case_logits")
                          if n in names]
 
+    @staticmethod
+    def open_session(onnx_file: str | Path, threads: int = 2, spin: bool = False):
+        """An onnxruntime CPU session for ``onnx_file``, as unstrip runs it.
+
+        ``threads`` bounds onnxruntime's intra-op threads; ``spin`` lets them
+        busy-wait for work between operators (onnxruntime's default). Off by
+        default: replaying the network calls of a 15,000-word dev restore on
+        2 threads, spinning cost 26% more CPU time and, with other jobs on the
+        machine, 23% more wall time; on a quiet machine it gains about 3%
+        (``benchmarks/speed.py`` against ``--spin``, three runs each).
+        """
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        if not spin:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(os.fspath(onnx_file), opts,
+                                    providers=["CPUExecutionProvider"])
+
     @property
     def has_case_head(self) -> bool:
         """Whether the exported network has the casing head (a ``case_logits`` output)."""
@@ -119,78 +66,3 @@ class OnnxNetwork:
         """The ``after``, ``before`` (and ``case``) logits of a ``(batch, time)`` batch."""
         feeds = {"input_ids": ids, "shape_ids": shapes, "attention_mask": mask}
         return tuple(self.session.run(self._outputs, feeds))
-
-
-class OnnxModel(Decoder):
-    """The learned restorer on onnxruntime: ``OnnxModel.load(dir).predict(text)``.
-
-    The :class:`~unstrip.decode.pipeline.Decoder` over an :class:`OnnxNetwork`.
-    """
-
-    def __init__(self, session, config: dict, *args, **kwargs):
-        super().__init__(OnnxNetwork(session), *args, **kwargs)
-        self.session = session
-        self.config = config
-
-    @classmethod
-    def load(
-        cls,
-        path: str | Path,
-        threads: int = 2,
-        lexicon: dict[str, dict[str, int]] | None = None,
-        variant: str | None = None,
-        batch_size: int = 16,
-        spin: bool = False,
-    ) -> OnnxModel:
-        """Load an exported model directory.
-
-        ``variant`` picks the ONNX file (``model.onnx`` or ``model.int8.onnx``;
-        default: the one ``config.json`` names). ``threads`` bounds
-        onnxruntime's intra-op threads; ``spin`` lets them busy-wait for work
-        between operators (onnxruntime's default). Off by default: replaying
-        the network calls of a 15,000-word dev restore on 2 threads, spinning
-        cost 26% more CPU time and, with other jobs on the machine, 23% more
-        wall time (benchmarks/speed.py --spin compares on a quiet machine).
-        """
-        import onnxruntime as ort
-
-        path = Path(path)
-        cfg_file = path / "config.json"
-        if not cfg_file.exists():
-            raise FileNotFoundError(
-                f"no exported model at {path} (config.json missing); export one with "
-                "`python -m unstrip.train.export RUN_DIR --out DIR`"
-            )
-        config = json.loads(cfg_file.read_text(encoding="utf-8"))
-        onnx_file = path / (variant or config.get("onnx", "model.onnx"))
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        if not spin:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(
-            os.fspath(onnx_file), opts, providers=["CPUExecutionProvider"]
-        )
-        vocab = path / "vocab.txt"
-        after, before = load_label_sets(path / "labels.json")
-        model = cls(
-            session,
-            config,
-            WordPieces.load(vocab if vocab.exists() else DEFAULT_VOCAB,
-                            split_s=bool(config.get("split_s", False))),
-            after,
-            before,
-            lexicon=lexicon,
-            window=int(config.get("window", 256)),
-            overlap=int(config.get("overlap", 64)),
-            batch_size=batch_size,
-            decoding=DecodeConfig.from_config(config, after.labels, before.labels),
-        )
-        return model
-
-    @property
-    def has_case_head(self) -> bool:
-        """Whether the exported network has the casing head (a ``case_logits`` output)."""
-        return self.network.has_case_head

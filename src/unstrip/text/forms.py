@@ -1,6 +1,6 @@
 """A stripped word written again: its inner insertions put back between its letters.
 
-The lexicon (:func:`unstrip.baseline.build`) and the word-context table
+The lexicon (:func:`unstrip.train.count_model.build`) and the word-context table
 (:mod:`unstrip.train.wordcontext_table`) both count, for every word of clean
 text, the form it was written in. They read it the same way: strip the text,
 align it, and put the insertions at the word's inner gaps back

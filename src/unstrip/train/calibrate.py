@@ -20,7 +20,7 @@ document; every trial re-decodes its cached logits.
 
 ``--write`` stores the shifts in the model's ``config.json`` under
 ``"decoding": {"after_bias": {"seed": {...}, "lower": {...}}}``, where
-:meth:`unstrip.network.onnx_model.OnnxModel.load` reads them.
+:meth:`unstrip.learned.OnnxModel.load` reads them.
 
 >>> grid_values(1.0, 4)
 [-1.0, -0.5, 0.0, 0.5, 1.0]
@@ -115,7 +115,7 @@ def calibrate(model, texts: list[str], profile: str, families=FAMILIES,
               progress: bool = True) -> tuple[dict[str, float], list[dict]]:
     """The shifts for ``profile`` that maximise marks micro-F1 on ``texts``, and the trials.
 
-    ``model`` is a :class:`~unstrip.network.onnx_model.WindowPredictor`; its
+    ``model`` is a :class:`~unstrip.decode.pipeline.Decoder`; its
     ``after_bias`` for the profile is replaced by the result.
     """
     grid = grid if grid is not None else grid_values(2.0, 8)
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
 
-    from unstrip.network.onnx_model import OnnxModel
+    from unstrip.learned import OnnxModel
 
     shared = shared_dir()
     if shared is None:

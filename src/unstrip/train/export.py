@@ -3,7 +3,7 @@
 The runtime must not need PyTorch, so the network of a training run (its
 latest checkpoint, see :mod:`unstrip.train.loop`) is written as an ONNX graph
 with dynamic batch and sequence axes, beside everything else
-:class:`unstrip.network.onnx_model.OnnxModel` needs to run it:
+:class:`unstrip.learned.OnnxModel` needs to run it:
 
 - ``model.onnx``: inputs ``input_ids``, ``shape_ids``, ``attention_mask``
   (int64, ``batch x time``), outputs ``after_logits`` and ``before_logits``,
