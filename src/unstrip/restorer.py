@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from unstrip.decode.prediction import Prediction, strip_seed_complement
+from unstrip.decode.prediction import Prediction, strip_seed_complements
 from unstrip.decode.rules import balance
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model
@@ -414,7 +414,9 @@ class Restorer:
             balanced = balance(pred.insertions, pred.confidence) if self.balance else (
                 pred.insertions
             )
-            ins = [strip_seed_complement(s) for s in balanced[done:stop]]
+            # Whatever the model (the count baseline, the learned decoder, any
+            # object with ``predict``): insertions hold only what seed deletes.
+            ins = strip_seed_complements(balanced[done:stop])
             # A text neither starts nor ends with a line break it did not have.
             if line_start and ins:
                 ins[0] = ins[0].lstrip()
@@ -797,11 +799,19 @@ def _with_breaks(text: str, breaks: list[tuple[int, float]]) -> str:
 
 
 def _render(ins: list[str], kept: str) -> str:
-    out = []
-    for k, ch in enumerate(kept):
-        out.append(ins[k])
-        out.append(ch)
-    if len(ins) > len(kept):
+    """The output text: ``ins[k]`` before ``kept[k]``, and a last insertion after
+    the last character if ``ins`` has one more.
+
+    >>> _render(["", "", "'", "."], "its")
+    "it's."
+    """
+    n = len(kept)
+    if len(ins) < n:
+        raise ValueError(f"{len(ins)} insertions for {n} kept characters")
+    out = [""] * (2 * n)
+    out[0::2] = ins[:n]
+    out[1::2] = kept
+    if len(ins) > n:
         out.append(ins[-1])
     return "".join(out)
 

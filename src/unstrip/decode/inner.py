@@ -31,7 +31,7 @@ from unstrip.network.wordpieces import Encoded
 from unstrip.text.alignment import align
 from unstrip.text.tokens import word_key
 
-__all__ = ["inner_insertions"]
+__all__ = ["inner_and_between", "inner_insertions"]
 
 _HAS_DIGIT = re.compile(r"[0-9]")
 
@@ -75,9 +75,55 @@ def inner_insertions(
     >>> inner_insertions(wp.encode("dont"), {"dont": {"don't": 6, "don’t": 3}}, confident=0.9)
     {3: ("'", 1.0)}
     """
+    return _walk(enc, lexicon, cased, confident, context, network, pairs)[0]
+
+
+def inner_and_between(
+    enc: Encoded,
+    lexicon: dict[str, dict[str, int]],
+    cased: bool,
+    sure: float,
+    context: WordContext | None = None,
+    network: Sequence[str] | None = None,
+    pairs: Counter | None = None,
+) -> tuple[dict[int, tuple[str, float]], dict[int, tuple[str, float]]]:
+    """The ``lexicon`` and ``lexicon-between`` passes' lexicon answers, in one walk of the words.
+
+    The decoder asks the lexicon twice per text: for the marks inside word
+    pieces, in context (``inner_insertions(enc, lexicon, cased,
+    context=..., network=..., pairs=...)``), and for the marks it is
+    ``sure`` of between the pieces of one word, without context
+    (``inner_insertions(enc, lexicon, cased, sure)``, of which only the
+    gaps between pieces are read). Two calls found every word, its key
+    and its form twice; this finds them once and returns both answers:
+    the first call's, and the second's at gaps between pieces.
+
+    >>> from unstrip.network.wordpieces import WordPieces
+    >>> enc = WordPieces.load().encode("the groups dont")  # the|groups|don|##t
+    >>> lex = {"groups": {"group's": 3, "groups": 1}, "dont": {"don't": 6, "don’t": 3, "dont": 1}}
+    >>> inner_and_between(enc, lex, True, 0.9)
+    ({9: ("'", 0.75)}, {14: ("'", 0.9)})
+    """
+    return _walk(enc, lexicon, cased, None, context, network, pairs, between=sure)
+
+
+def _walk(
+    enc: Encoded,
+    lexicon: dict[str, dict[str, int]],
+    cased: bool,
+    confident: float | None,
+    context: WordContext | None,
+    network: Sequence[str] | None,
+    pairs: Counter | None,
+    between: float | None = None,
+) -> tuple[dict[int, tuple[str, float]], dict[int, tuple[str, float]]]:
+    """:func:`inner_insertions` with these arguments, and where ``between`` is
+    given, ``inner_insertions(enc, lexicon, cased, between)`` at the gaps
+    between word pieces (else ``{}``)."""
     out: dict[int, tuple[str, float]] = {}
+    plain_out: dict[int, tuple[str, float]] = {}
     if not len(enc):
-        return out
+        return out, plain_out
     text = enc.text
     starts, ends, words = enc.starts.tolist(), enc.ends.tolist(), enc.word.tolist()
     words_of = _words(enc) if context is not None and cased else []
@@ -136,8 +182,21 @@ def inner_insertions(
                         out[a + k] = (mark, sure[k])
                 elif mark:
                     out[a + k] = (mark, share)
+            if between is not None and cuts:
+                # As without context: the lexicon's most frequent form, at
+                # gaps where at least ``between`` of the forms insert.
+                support = gap_support(lexicon, word, cased)
+                if support:
+                    plain = choose_form(lexicon, word, cased)[0]
+                    plain_marks = ins.insertions if plain == form else align(
+                        plain, word if cased else word.lower(),
+                        "seed" if cased else "lower").insertions
+                    for g in ends[i : j - 1]:
+                        mark = plain_marks[g - a]
+                        if mark and support.get(g - a, 0.0) >= between:
+                            plain_out[g] = (mark, support[g - a])
         i = j
-    return out
+    return out, plain_out
 
 
 def _words(enc: Encoded) -> list[str]:

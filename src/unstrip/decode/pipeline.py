@@ -41,7 +41,7 @@ import numpy as np
 
 from unstrip.decode.acronyms import bracket_acronyms, initialism_periods
 from unstrip.decode.heads import apply_case, split_region
-from unstrip.decode.inner import inner_insertions
+from unstrip.decode.inner import inner_and_between, inner_insertions
 from unstrip.decode.lexicon import (
     choose_form,
     known_case,
@@ -58,7 +58,12 @@ from unstrip.decode.numbers import (
     mark_sources,
     shipped_number_table,
 )
-from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
+from unstrip.decode.prediction import (
+    Prediction,
+    capitalise_sentences,
+    strip_seed_complement,
+    strip_seed_complements,
+)
 from unstrip.decode.questions import DEFAULT_PATH as QUESTIONS_PATH
 from unstrip.decode.questions import QuestionModel, mark_questions
 from unstrip.decode.rules import (
@@ -487,24 +492,28 @@ class Decoder:
         region = enc.region.tolist()
         boosts = [[self._boost(h, g) for g in range(len(groups))]
                   for h, groups in enumerate(self.pairing)]
+        pair_min, pairing = self.pair_min, self.pairing
         # Only gaps where a quote or bracket is the best or probable enough matter.
         weigh = np.zeros(len(enc), dtype=bool)
         for h, head in ((0, after), (1, before)):
             idx, _, g_idx, g_prob = head
-            mask = (g_prob[:, 1:] >= self.pair_min).any(1) | (g_idx[:, 0] != idx)
+            mask = (g_prob[:, 1:] >= pair_min).any(1) | (g_idx[:, 0] != idx)
             weigh |= mask & (enc.region >= 0) if h == 1 else mask
-        for i in np.flatnonzero(weigh).tolist():
-            for h, head in ((1, before), (0, after)):
+        rows = np.flatnonzero(weigh)
+        # The weighed rows as Python lists: read per group, numpy scalars cost more.
+        rows_of = [(head[0][rows].tolist(), head[2][rows].tolist(), head[3][rows].tolist())
+                   for head in (after, before)]
+        for r, i in enumerate(rows.tolist()):
+            for h in (1, 0):
                 if h == 1 and region[i] < 0:
                     continue
-                idx, _, g_idx, g_prob = head
-                groups = self.pairing[h]
-                best = int(idx[i])
+                idx, g_idx, g_prob = rows_of[h]
+                best, ks, ps = idx[r], g_idx[r], g_prob[r]
                 options, labels = [], []
-                for g, (trans, _) in enumerate(groups):
-                    p = float(g_prob[i, g])
-                    k = int(g_idx[i, g])
-                    if g == 0 or k == best or p >= self.pair_min:
+                for g, (trans, _) in enumerate(pairing[h]):
+                    p = ps[g]
+                    k = ks[g]
+                    if g == 0 or k == best or p >= pair_min:
                         options.append((trans, p * boosts[h][g]))
                         labels.append((k, p))
                 if len(options) > 1:
@@ -672,6 +681,9 @@ class DecodeState:
     """``(insertion, confidence)`` per gap as the network's heads chose them."""
     inner: dict = field(default_factory=dict)
     """The lexicon's insertions inside word pieces, by gap."""
+    between: dict | None = None
+    """The lexicon's sure insertions between the pieces of a word, by gap, as
+    :func:`pass_lexicon` found them in the same walk (None: not found yet)."""
     case_conf: list[float] | None = None
 
 
@@ -711,8 +723,10 @@ def pass_argmax(dec: Decoder, st: DecodeState) -> None:
 def pass_lexicon(dec: Decoder, st: DecodeState) -> None:
     """The lexicon's form inside each word piece, by the word-context table
     where forms differ (``25`` after ``rose`` -> ``2.5``)."""
-    st.inner = inner_insertions(st.enc, dec.lexicon, st.cased, context=dec.word_context,
-                                network=st.ins, pairs=st.pairs)
+    # The same walk of the words finds pass_lexicon_between's answer (st.between).
+    st.inner, st.between = inner_and_between(
+        st.enc, dec.lexicon, st.cased, LEXICON_SURE, context=dec.word_context,
+        network=st.ins, pairs=st.pairs)
     for g, (s, p) in st.inner.items():
         st.ins[g], st.conf[g] = s, p
 
@@ -722,16 +736,20 @@ def pass_lexicon_between(dec: Decoder, st: DecodeState) -> None:
 
     Only there: the gaps inside a piece are the form :func:`pass_lexicon`
     chose, which the word-context table may have chosen against the lexicon
-    (1986/87, not 198,687)."""
-    cuts = set(st.enc.ends.tolist())
-    for g, (s, p) in inner_insertions(st.enc, dec.lexicon, st.cased, LEXICON_SURE).items():
-        if g in cuts and not st.ins[g] and g not in st.inner:
+    (1986/87, not 198,687). The lexicon's answer comes from :func:`pass_lexicon`'s
+    walk of the words (:func:`unstrip.decode.inner.inner_and_between`), or
+    where that pass was skipped, from a walk of its own."""
+    between = st.between
+    if between is None:
+        between = inner_and_between(st.enc, dec.lexicon, st.cased, LEXICON_SURE)[1]
+    for g, (s, p) in between.items():
+        if not st.ins[g] and g not in st.inner:
             st.ins[g], st.conf[g] = s, p
 
 
 def pass_only_stripped(dec: Decoder, st: DecodeState) -> None:
     """Insertions lose whatever the seed profile keeps (``.x`` -> ``.``); required."""
-    st.ins = [strip_seed_complement(s) for s in st.ins]
+    st.ins = strip_seed_complements(st.ins)
 
 
 def pass_questions(dec: Decoder, st: DecodeState) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from unstrip.text.tokens import RUN
 
-__all__ = ["Prediction", "capitalise_sentences", "strip_seed_complement"]
+__all__ = ["Prediction", "capitalise_sentences", "strip_seed_complement", "strip_seed_complements"]
 
 _SENTENCE_END = re.compile(r"[.?!…]|\n")
 
@@ -62,6 +62,37 @@ def strip_seed_complement(s: str) -> str:
     '.\\n'
     """
     return RUN.sub("", s).replace(" ", "")
+
+
+_CLEANED: dict[str, str] = {"": ""}
+"""Insertions seen so far, each with its :func:`strip_seed_complement`."""
+
+_CLEANED_MAX = 1 << 14
+"""At most this many insertions are remembered; others are worked out each time."""
+
+
+def strip_seed_complements(insertions: list[str]) -> list[str]:
+    """:func:`strip_seed_complement` of every insertion, as a new list.
+
+    Every prediction goes through this twice (the decoder's required
+    ``only-stripped`` pass, and the restorer's guarantee for any model),
+    one insertion per character of input, almost all of them ``""`` or one
+    mark of a few dozen labels: each distinct insertion is cleaned once and
+    remembered (up to :data:`_CLEANED_MAX` of them), so a text costs one
+    dict lookup per gap instead of a regex substitution.
+
+    >>> strip_seed_complements(["", ",", ".x", " - ", ""])
+    ['', ',', '.', '-', '']
+    """
+    out = list(map(_CLEANED.get, insertions))
+    if None in out:
+        for k, clean in enumerate(out):
+            if clean is None:
+                s = insertions[k]
+                clean = out[k] = strip_seed_complement(s)
+                if len(_CLEANED) < _CLEANED_MAX:
+                    _CLEANED[s] = clean
+    return out
 
 
 def capitalise_sentences(text: str, ins: list[str], kept: list[str], plist) -> None:
