@@ -170,12 +170,29 @@ def test_label_documents_and_windows(wp):
 def test_windows_overlap_and_pick_the_most_central():
     spans = window_spans(1000, 254, 64)
     assert spans[0][0] == 0 and spans[-1][1] == 1000
-    assert all(b - a == 254 for a, b in spans)
+    assert len({b - a for a, b in spans}) == 1 and spans[0][1] <= 254
     win, pos = best_window(spans, 1000)
     for i in (0, 200, 500, 999):
         a, b = spans[win[i]]
         assert a + pos[i] == i
         assert min(i - a, b - 1 - i) == max(min(i - s, e - 1 - i) for s, e in spans if s <= i < e)
+
+
+@settings(max_examples=400, deadline=None)
+@given(n=st.integers(0, 5000), size=st.integers(2, 600), data=st.data())
+def test_windows_are_even_as_few_as_the_full_size_needs_and_keep_the_overlap(n, size, data):
+    overlap = data.draw(st.integers(0, size - 1))
+    spans = window_spans(n, size, overlap)
+    if n == 0:
+        assert spans == []
+        return
+    assert spans[0][0] == 0 and spans[-1][1] == n
+    assert len({b - a for a, b in spans}) == 1  # one length: no padding in a batch
+    assert all(b - a <= size for a, b in spans)
+    assert all(b0 - a1 >= overlap and a1 > a0
+               for (a0, b0), (a1, _) in zip(spans, spans[1:], strict=False))
+    # no more windows than a fixed step of size - overlap would need
+    assert len(spans) == max(1, -(-(n - overlap) // (size - overlap)))
 
 
 def test_inner_gaps_come_from_the_lexicon_only_inside_a_word_piece(wp):

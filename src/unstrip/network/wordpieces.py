@@ -230,10 +230,18 @@ def model_inputs(wp: WordPieces, text: str) -> tuple[np.ndarray, np.ndarray, np.
     return ids, shapes, np.ones_like(ids)
 
 def window_spans(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
-    """Cover ``n`` word pieces with windows of at most ``size``, overlapping by ``overlap``.
+    """Cover ``n`` word pieces with as few windows of at most ``size`` as overlap by
+    at least ``overlap``, all of one length and evenly spaced.
+
+    Equal lengths keep a batch free of padding, and spreading the overlap
+    evenly wastes no more than it must: 900 pieces in windows of 254 with 64
+    of overlap take five windows of 232 (1,160 positions), where a fixed step
+    of 190 with a last window pushed back to the end took 1,270.
 
     >>> window_spans(10, 4, 2)
     [(0, 4), (2, 6), (4, 8), (6, 10)]
+    >>> window_spans(900, 254, 64)
+    [(0, 232), (167, 399), (334, 566), (501, 733), (668, 900)]
     >>> window_spans(3, 4, 2), window_spans(0, 4, 2)
     ([(0, 3)], [])
     """
@@ -241,9 +249,9 @@ def window_spans(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
         raise ValueError("window size must exceed the overlap")
     if n <= size:
         return [(0, n)] if n else []
-    step = size - overlap
-    starts = list(range(0, n - size, step)) + [n - size]
-    return [(a, a + size) for a in starts]
+    k = -(-(n - overlap) // (size - overlap))  # windows needed at the full size
+    w = -(-(n + (k - 1) * overlap) // k)  # the shortest length that keeps the overlap
+    return [(a, a + w) for a in ((j * (n - w)) // (k - 1) for j in range(k))]
 
 
 def best_window(spans: list[tuple[int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
