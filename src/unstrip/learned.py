@@ -135,7 +135,7 @@ class OnnxModel(Decoder):
             before,
             lexicon=lexicon,
             window=int(config.get("window", 256)),
-            overlap=int(config.get("overlap", 64)),
+            overlap=int(config.get("overlap", 32)),
             batch_size=batch_size,
             decoding=DecodeConfig.from_config(config, after.labels, before.labels),
         )

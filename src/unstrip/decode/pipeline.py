@@ -325,7 +325,7 @@ class Decoder:
         before: LabelSet,
         lexicon: dict[str, dict[str, int]] | None = None,
         window: int = 256,
-        overlap: int = 64,
+        overlap: int = 32,
         batch_size: int = 16,
         decoding: DecodeConfig | None = None,
     ):

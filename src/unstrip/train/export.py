@@ -117,7 +117,7 @@ def export(
         "format": "unstrip-onnx/1",
         "onnx": onnx_name,
         "window": run_cfg.get("window", 256),
-        "overlap": run_cfg.get("overlap", 64),
+        "overlap": run_cfg.get("overlap", 32),
         "profile": run_cfg.get("profile", "seed"),
         "profiles": run_cfg.get("profiles", [run_cfg.get("profile", "seed")]),
         "outputs": list(output_names(net)),
