@@ -38,7 +38,8 @@ def case_class(letters: str) -> int | None:
     >>> [case_class(w) for w in ["the", "Reports", "NATO", "I", "McDonald", "iPhone", "15", ""]]
     [0, 1, 2, 1, 3, 3, None, None]
     """
-    letters = "".join(c for c in letters if c.isalpha())
+    if not letters.isalpha():  # most pieces are letters only: no need to filter
+        letters = "".join(c for c in letters if c.isalpha())
     if not letters:
         return None
     if letters.islower():

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain, islice
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +65,10 @@ JOINS = ("space", "spaces", "joined", "continuation")
 """How a word piece follows the previous one."""
 N_SHAPES = 1 + len(CASES) * len(JOINS)
 """Shape ids: 0 for special tokens and padding, then one per (join, casing)."""
+
+_TEXT, _START, _END, _JOINED = (attrgetter(k) for k in ("text", "start", "end", "joined"))
+_IDS, _FROM, _TO, _CASE = (itemgetter(k) for k in range(4))
+
 
 def casing(s: str) -> int:
     """The casing class of ``s`` (an index into :data:`CASES`).
@@ -127,6 +133,9 @@ class WordPieces:
     pieces by the ``tokenizers`` library.
     """
 
+    cache_size = 1 << 15
+    """How many distinct pieces :meth:`encode` remembers (:meth:`_piece_parts`)."""
+
     def __init__(self, tokenizer, split_s: bool = False):
         self.tokenizer = tokenizer
         self.split_s = split_s
@@ -135,6 +144,7 @@ class WordPieces:
         self.pad_id = tokenizer.token_to_id("[PAD]")
         self.s_id = tokenizer.token_to_id("##s")
         self.vocab_size = tokenizer.get_vocab_size()
+        self._known: dict[str, tuple[tuple[int, ...], ...]] = {}
 
     @classmethod
     def load(cls, vocab: str | Path = DEFAULT_VOCAB, split_s: bool = False) -> WordPieces:
@@ -159,41 +169,92 @@ class WordPieces:
         >>> WordPieces.load(split_s=True).encode("the groups leader said its").tokens(
         ...     WordPieces.load())
         ['the', 'group', '##s', 'leader', 'said', 'it', '##s']
+
+        What a piece turns into (its word pieces, their spans inside it and
+        their casing classes) depends on the piece's own letters only, and a
+        text repeats its words, so that is worked out once per distinct
+        piece (:meth:`_piece_parts`, remembered across texts); the rest (how
+        each piece joins the one before, the ``before`` regions) is array
+        arithmetic over the whole text.
         """
         plist = list(pieces(text))
         if not plist:
             z = np.zeros(0, dtype=np.int32)
             return Encoded(text, z, z.astype(np.int8), z, z, z, z)
-        words = [p.text.lower() for p in plist]
-        if self.split_s:
-            ids, word_ids, offsets = self._encode_split_s(words)
-        else:
-            enc = self.tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
-            ids, word_ids, offsets = enc.ids, enc.word_ids, enc.offsets
-        n = len(ids)
-        shapes = np.empty(n, dtype=np.int8)
-        starts = np.empty(n, dtype=np.int32)
-        ends = np.empty(n, dtype=np.int32)
+        nw = len(plist)
+        words = list(map(_TEXT, plist))
+        kind = {w: k for k, w in enumerate(dict.fromkeys(words))}  # distinct pieces, numbered
+        distinct = list(kind)
+        of_word = np.fromiter(map(kind.__getitem__, words), np.int64, nw)
+        parts = self._piece_parts(distinct)
+        # every distinct piece's word pieces, one after the other
+        kind_n = np.fromiter(map(len, map(_IDS, parts)), np.int64, len(parts))
+        m = int(kind_n.sum())
+        kind_ids = np.fromiter(chain.from_iterable(map(_IDS, parts)), np.int32, m)
+        kind_a = np.fromiter(chain.from_iterable(map(_FROM, parts)), np.int32, m)
+        kind_b = np.fromiter(chain.from_iterable(map(_TO, parts)), np.int32, m)
+        kind_case = np.fromiter(chain.from_iterable(map(_CASE, parts)), np.int8, m)
+        # word piece i of the text is word piece take[i] of that list
+        counts = kind_n[of_word]
+        first = np.cumsum(counts) - counts  # each piece's first word piece
+        n = int(first[-1] + counts[-1])
+        take = np.arange(n) + np.repeat((np.cumsum(kind_n) - kind_n)[of_word] - first, counts)
+        word = np.repeat(np.arange(nw, dtype=np.int32), counts)
+        p_start = np.fromiter(map(_START, plist), np.int32, nw)
+        p_end = np.fromiter(map(_END, plist), np.int32, nw)
+        p_joined = np.fromiter(map(_JOINED, plist), bool, nw)
+        starts = p_start[word] + kind_a[take]
+        ends = p_start[word] + kind_b[take]
+        # a word piece continues its piece (join 3) unless it is the piece's first
+        first = first[counts > 0]
+        w = word[first]
+        prev_end = np.where(first > 0, p_end[word[first - 1]], 0)
+        spaces = np.where(w > 0, starts[first] - prev_end, starts[first])
+        joined = p_joined[w]
+        join = np.full(n, 3, dtype=np.int8)
+        join[first] = np.where(joined, 2, np.where(spaces <= 1, 0, 1))
         region = np.full(n, -1, dtype=np.int32)
-        prev_word = -1
-        prev_end = 0
-        for i, (w, (a, b)) in enumerate(zip(word_ids, offsets, strict=True)):
-            p = plist[w]
-            s, e = p.start + a, p.start + b
-            starts[i], ends[i] = s, e
-            if w == prev_word:
-                join = 3
-            elif p.joined:
-                join = 2
-            else:
-                region[i] = prev_end + 1 if w > 0 else 0
-                spaces = s - prev_end if w > 0 else s
-                join = 0 if spaces <= 1 else 1
-            shapes[i] = 1 + join * len(CASES) + casing(text[s:e])
-            prev_word = w
-            prev_end = p.end
-        word = np.asarray(word_ids, dtype=np.int32)
-        return Encoded(text, np.asarray(ids, dtype=np.int32), shapes, starts, ends, region, word)
+        opens = ~joined
+        region[first[opens]] = np.where(w[opens] > 0, prev_end[opens] + 1, 0)
+        shapes = (1 + join * len(CASES) + kind_case[take]).astype(np.int8)
+        return Encoded(text, kind_ids[take], shapes, starts, ends, region, word)
+
+    def _piece_parts(self, distinct: list[str]) -> list[tuple[tuple[int, ...], ...]]:
+        """Per piece of ``distinct`` (as written): its word pieces' ids, their
+        start and end offsets inside it, and their :func:`casing` classes.
+
+        Remembered per piece for later texts; the memory is emptied when it
+        would pass :attr:`cache_size` pieces, and never holds more.
+
+        >>> wp = WordPieces.load(split_s=True)
+        >>> [(wp.tokenizer.id_to_token(i), a, b, CASES[c])
+        ...  for i, a, b, c in zip(*wp._piece_parts(["Groups", "NATO"])[0])]
+        [('group', 0, 5, 'capitalised'), ('##s', 5, 6, 'lower')]
+        """
+        known = self._known
+        parts = [known.get(w) for w in distinct]
+        if None not in parts:
+            return parts
+        missing = [w for w, part in zip(distinct, parts, strict=True) if part is None]
+        lower = [w.lower() for w in missing]
+        if self.split_s:
+            ids, word_ids, offsets = self._encode_split_s(lower)
+        else:
+            enc = self.tokenizer.encode(lower, is_pretokenized=True, add_special_tokens=False)
+            ids, word_ids, offsets = enc.ids, enc.word_ids, enc.offsets
+        made: list[tuple[list[int], ...]] = [([], [], [], []) for _ in missing]
+        for i, w, (a, b) in zip(ids, word_ids, offsets, strict=True):
+            got = made[w]
+            got[0].append(i)
+            got[1].append(a)
+            got[2].append(b)
+            got[3].append(casing(missing[w][a:b]))
+        new = {w: tuple(map(tuple, got)) for w, got in zip(missing, made, strict=True)}
+        if len(known) + len(new) > self.cache_size:
+            known.clear()
+        known.update(islice(new.items(), self.cache_size))
+        return [part if part is not None else new[w]
+                for w, part in zip(distinct, parts, strict=True)]
 
     def _encode_split_s(self, words: list[str]):
         """Ids, word numbers and in-word offsets, each final ``s`` of :func:`splits_final_s`
