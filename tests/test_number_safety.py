@@ -314,6 +314,65 @@ def test_table_never_writes_a_number_below_its_probability(ws, spaces, rng_seed,
             assert s == f and safe.confidence[g] == free.confidence[g]
 
 
+def test_context_features_read_the_numbers_around_and_the_document():
+    from unstrip.decode.numbers import number_features
+
+    text = "Revs 182 mln vs 142 mln and 1986 at 400pm on day 5"
+    ins, conf, src = _rows(text, {7: ".", 18: ".", 37: ":"}, 0.9)
+    conf[7] = 0.99
+    first, second, third = number_features(text, ins, conf, src)
+    assert first["near_before=none"] == first["near_after=same"] == 1.0
+    assert second["near_before=same"] == second["near_after=plain"] == 1.0  # 1986 is plain
+    assert third["near_before=plain"] == third["near_after=plain"] == 1.0
+    assert {"shape.next=2.1|mln", "shape.prev=2.1|revs", "pattern.prev=d.d|revs"} <= set(first)
+    assert "shape.next=1:2|suffix:pm" in third and "shape.prev=1:2|at" in third
+    assert first["doc_marked"] == 0.6 and first["doc_no_sure_inner"] == 1.0   # 3 of 5 runs
+    assert second["doc_sure_inner"] == third["doc_sure_inner"] == 0.2       # the 18.2 only
+    assert first["conf.pattern=d.d"] == first["conf"] > 4 and "conf>=4" in first
+    assert "conf>=2" in second and "conf>=3" not in second                 # logit(0.9) = 2.2
+    assert number_features(text, ins, conf, src, number_units(text, ins)[1:]) != [second, third]
+    # another mark next door is "other"; a grouping comma alone is no mark at all
+    ins2 = list(ins)
+    ins2[18], ins2[29] = "-", ","
+    assert "near_after=other" in number_features(text, ins2, conf, src)[0]
+    assert "near_after=plain" in number_features(text, ins2, conf, src)[1]
+    # a text of fewer than five numbers says little about its numbers
+    short = number_features(text[:41], ins[:42], conf, src)
+    assert all(f["doc_few_numbers"] == 1 and "doc_marked" not in f for f in short)
+    assert short[2]["near_after=none"] == 1.0
+
+
+NEXT_DOOR = NumberTable(bias=-1.0, weights={"near_before=same": 3.0, "near_after=same": 3.0,
+                                            "next=pct": -5.0})
+
+
+def test_table_decides_on_context_read_before_any_number_loses_its_marks():
+    """18.2 mln keeps its point because 2.5 pct next door is written so, though 2.5 pct
+    itself loses its point (the context is the restoration as it comes in); 7.5 far away,
+    with no number next door, loses its point."""
+    text = "up 25 pct to 182 mln and after a long and dull year of talks 75 more"
+    ins, conf, src = _rows(text, {4: ".", 15: ".", 62: "."})
+    out, c = calibrate_numbers(text, ins, conf, src, NEXT_DOOR, 0.5)
+    assert (out[4], out[15], out[62]) == ("", ".", "")
+    assert c[15] == round(NEXT_DOOR.probability({"near_before=same": 1.0}), 4) > 0.5
+    assert c[62] == round(1 - NEXT_DOOR.probability({}), 4)
+    assert seed(apply(text, out)) == text
+    # without the point of 2.5 coming in, 18.2 has a plain number next door and loses its own
+    ins[4] = ""
+    assert calibrate_numbers(text, ins, conf, src, NEXT_DOOR, 0.5)[0][15] == ""
+
+
+def test_a_low_number_loses_every_value_mark_and_only_those():
+    """$12.00 below the threshold is 1200, not $1200 or 12.00: scoring each mark on its own
+    was measured (issue 14) and kept almost nothing more at the chosen threshold."""
+    text = "They pay 1200 a year"
+    ins, conf, src = _rows(text, {9: "($", 11: ".", 13: ")"})
+    assert apply(text, ins) == "They pay ($12.00) a year"
+    out, c = calibrate_numbers(text, ins, conf, src, NumberTable(-2.0), 0.5)
+    assert apply(text, out) == "They pay (1200) a year" and seed(apply(text, out)) == text
+    assert c[9] == c[11] == round(1 - NumberTable(-2.0).probability({}), 4) and c[13] == 0.8
+
+
 # The builder (unstrip.train.number_table) -----------------------------------------
 
 def test_labels_compare_the_whole_number_with_the_gold():

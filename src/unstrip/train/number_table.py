@@ -3,11 +3,13 @@
 Restores documents of the news corpora's **train** split (``seed`` profile)
 with the shipped model, number safety off, and records every number the
 restoration writes with a value mark: its features
-(:func:`unstrip.decode.numbers.unit_features`) and whether it is written
+(:func:`unstrip.decode.numbers.number_features`) and whether it is written
 exactly as in the clean text (the form :func:`unstrip.evaluate.scoring.number_values`
 compares). A logistic regression with an L2 penalty, fitted by Newton's
-method in numpy, turns them into named weights; words seen fewer than
-``--min-count`` times share the ``<other>`` weight of their kind.
+method in numpy, turns them into named weights; features seen fewer than
+``--min-count`` times (15: the crosses of shapes and words make many rare
+ones, and the table stays under 16 KB) are dropped, and such words share the
+``<other>`` weight of their kind.
 
     python -m unstrip.train.number_table collect --out runs/number_units.jsonl.gz  # ~1.35M words
     python -m unstrip.train.number_table fit runs/number_units.jsonl.gz \
@@ -35,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from unstrip.decode import pipeline
-from unstrip.decode.numbers import OTHER, NumberTable, mark_sources, number_units, unit_features
+from unstrip.decode.numbers import OTHER, NumberTable, mark_sources, number_features, number_units
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.evaluate.evalsets import FAMILIES
 from unstrip.evaluate.scoring import _number_forms
@@ -93,11 +95,9 @@ def labelled_units(gold: str, text: str, ins, conf, sources) -> list[tuple[dict,
               if text[i].isdigit() and text[i].isascii() and (i == 0 or not (
                   text[i - 1].isdigit() and text[i - 1].isascii()))]
     form_at = {s: (g, p) for s, (g, _), (p, _) in zip(starts, g_forms, p_forms, strict=True)}
-    out = []
-    for unit in number_units(text, ins):
-        g, p = form_at[unit.start]
-        out.append((unit_features(text, ins, conf, sources, unit), g == p))
-    return out
+    units = number_units(text, ins)
+    return [(f, form_at[u.start][0] == form_at[u.start][1])
+            for u, f in zip(units, number_features(text, ins, conf, sources, units), strict=True)]
 
 
 def collect(model, docs: Iterable, out: Path) -> int:
@@ -143,7 +143,7 @@ def _mapped(f: dict, index: dict) -> dict[int, float]:
     return out
 
 
-def fit(rows: list[tuple[dict, bool]], min_count: int = 10, l2: float = 2.0,
+def fit(rows: list[tuple[dict, bool]], min_count: int = 15, l2: float = 2.0,
         steps: int = 30) -> NumberTable:
     """L2-penalised logistic regression (unpenalised bias) by Newton's method."""
     names = _vocabulary(rows, min_count)
@@ -184,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     f = sub.add_parser("fit", help="fit the table on recorded numbers")
     f.add_argument("rows", type=Path, help="the output of collect")
     f.add_argument("--out", type=Path, required=True, help="where to write the table JSON")
-    f.add_argument("--min-count", type=int, default=10,
-                   help="rarer features are dropped, rarer words share <other> (default: 10)")
+    f.add_argument("--min-count", type=int, default=15,
+                   help="rarer features are dropped, rarer words share <other> "
+                        "(default: %(default)s)")
     f.add_argument("--l2", type=float, default=2.0, help="L2 penalty (default: 2)")
     args = ap.parse_args(argv)
     if args.cmd == "collect":
