@@ -100,8 +100,10 @@ def test_a_loaded_model_reads_its_decoding_once_and_shows_it(tmp_path):
     shutil.copytree(src, model_dir)
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     cfg.setdefault("decoding", {})["acronyms"] = False
+    cfg["window"], cfg["overlap"] = 192, 24
     (model_dir / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     model = OnnxModel.load(model_dir)
+    assert model.describe().splitlines()[0] == "windows: 192 pieces, overlap 24"
     assert isinstance(model.network, OnnxNetwork) and isinstance(model, Decoder)
     assert model.decoding.acronyms is False and model.acronyms is False
     assert "acronyms=False" in repr(model) and "acronyms: False" in model.describe()

@@ -370,9 +370,11 @@ class Decoder:
                 f"decoding={self.decoding!r})")
 
     def describe(self) -> str:
-        """The model's decoding settings, one per line (:meth:`DecodeConfig.describe`),
+        """The network's windows (pieces, and the least overlap between two), the
+        model's decoding settings, one per line (:meth:`DecodeConfig.describe`),
         then the passes :meth:`predict` runs, in order (:data:`PASSES`)."""
-        return "\n".join([*self.decoding.describe(),
+        return "\n".join([f"windows: {self.window} pieces, overlap {self.overlap}",
+                          *self.decoding.describe(),
                           "passes: " + ", ".join(name for name, _ in PASSES)])
 
     def _run(self, ids: np.ndarray, shapes: np.ndarray, mask: np.ndarray):
