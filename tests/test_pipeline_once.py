@@ -21,7 +21,7 @@ import pytest
 from unstrip.decode import pipeline
 from unstrip.decode import prediction as prediction_module
 from unstrip.decode.inner import inner_and_between, inner_insertions
-from unstrip.decode.lexicon import choose_form, read_count_model
+from unstrip.decode.lexicon import choose_form, read_lexicon
 from unstrip.decode.pipeline import LEXICON_SURE, shipped_word_context
 from unstrip.decode.prediction import Prediction, strip_seed_complement, strip_seed_complements
 from unstrip.decode.wordcontext import WordContext, choose_in_context
@@ -52,7 +52,7 @@ def test_one_walk_gives_both_answers_on_a_real_article(cased):
 
     text = _article() if cased else _article().lower()
     wp = WordPieces.load()
-    lexicon = read_count_model()["lexicon"]
+    lexicon = read_lexicon()
     context = shipped_word_context()
     enc = wp.encode(text)
     # The count model's insertions stand in for the network's marks.

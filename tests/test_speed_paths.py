@@ -124,3 +124,49 @@ def test_onnx_threads_do_not_spin_unless_asked():
     spinning = OnnxModel.load(LEARNED_DIR, spin=True).session.get_session_options()
     with pytest.raises(RuntimeError):  # not set: onnxruntime's default (spin)
         spinning.get_session_config_entry(key)
+
+
+def test_the_learned_model_loads_the_lexicon_without_the_count_models_tables(monkeypatch):
+    pytest.importorskip("onnxruntime")
+    from unstrip.baseline import BaselineModel
+    from unstrip.decode import pipeline
+    from unstrip.learned import OnnxModel
+    from unstrip.models import LEARNED_DIR
+
+    if not (LEARNED_DIR / "config.json").exists():
+        pytest.skip("the package has no learned model (src/unstrip/data/model)")
+    counted = BaselineModel.load()  # tables and the lexicon beside them
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the learned model read the count model's gap tables")
+
+    monkeypatch.setattr(lx, "read_count_model", refuse)
+    monkeypatch.setattr(pipeline, "read_count_model", refuse, raising=False)
+    model = OnnxModel.load(LEARNED_DIR)
+    assert model.lexicon == counted.lexicon and len(model.lexicon) > 10_000
+
+
+def test_a_count_model_is_its_tables_and_the_lexicon_beside_them(tmp_path):
+    import gzip
+    import json
+
+    from unstrip.baseline import BaselineModel
+    from unstrip.train.count_model import build
+
+    model = build(["Don't stop. We said so, didn't we?"] * 3)
+    model.save(tmp_path / "counts.json.gz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counts.json.gz", "lexicon.json.gz"]
+    with gzip.open(tmp_path / "counts.json.gz", "rt", encoding="utf-8") as fh:
+        assert "lexicon" not in json.load(fh)  # stored once, beside the tables
+    stored = json.loads(json.dumps(model.data))  # as JSON holds it (lists, not tuples)
+    again = BaselineModel.load(tmp_path / "counts.json.gz")
+    assert again.data == stored and again.lexicon["dont"] == {"Don't": 3}
+    first = (tmp_path / "lexicon.json.gz").read_bytes()
+    model.save(tmp_path / "counts.json.gz")
+    assert (tmp_path / "lexicon.json.gz").read_bytes() == first  # no time stamp inside
+    # a file as earlier versions wrote it, with its lexicon inside, needs nothing beside it
+    old = tmp_path / "old" / "counts.json.gz"
+    old.parent.mkdir()
+    with gzip.open(old, "wt", encoding="utf-8") as fh:
+        json.dump(model.data, fh)
+    assert BaselineModel.load(old).data == stored

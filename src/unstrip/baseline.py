@@ -32,7 +32,13 @@ import json
 import math
 from pathlib import Path
 
-from unstrip.decode.lexicon import COUNT_MODEL_PATH, choose_form, read_count_model
+from unstrip.decode.lexicon import (
+    COUNT_MODEL_PATH,
+    choose_form,
+    read_count_model,
+    read_lexicon,
+    write_lexicon,
+)
 from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
 from unstrip.text.alignment import align
 from unstrip.text.tokens import pieces, word_key
@@ -104,12 +110,22 @@ class BaselineModel:
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        with gzip.open(path, "wt", encoding="utf-8") as fh:
-            json.dump(self.data, fh, ensure_ascii=False, separators=(",", ":"))
+        """Write the gap tables to ``path`` and the lexicon beside them
+        (``lexicon.json.gz`` in the same folder), both gzipped JSON."""
+        path = Path(path)
+        tables = {k: v for k, v in self.data.items() if k != "lexicon"}
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+            fh.write(json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode())
+        write_lexicon(self.lexicon, path.with_name("lexicon.json.gz"))
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> BaselineModel:
-        return cls(read_count_model(path))
+        """Read a count model: the tables at ``path`` and the lexicon beside them (a file
+        that holds its own ``"lexicon"``, as earlier versions wrote, needs none beside it)."""
+        data = read_count_model(path)
+        if "lexicon" not in data:
+            data["lexicon"] = read_lexicon(Path(path).with_name("lexicon.json.gz"))
+        return cls(data)
 
     # -- prediction --------------------------------------------------------
     def _gap(self, kind: str, prev: str, nxt: str, nxt_ctx: str) -> tuple[str, float]:

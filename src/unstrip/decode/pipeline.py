@@ -47,7 +47,7 @@ from unstrip.decode.lexicon import (
     known_case,
     letter_counts,
     mixed_case,
-    read_count_model,
+    read_lexicon,
 )
 from unstrip.decode.numbers import (
     NUMBER_PROBABILITY,
@@ -333,7 +333,7 @@ class Decoder:
         self.wp = wordpieces
         self.after_labels = after
         self.before_labels = before
-        self.lexicon = read_count_model()["lexicon"] if lexicon is None else lexicon
+        self.lexicon = read_lexicon() if lexicon is None else lexicon
         self.window = window
         self.overlap = overlap
         self.batch_size = batch_size

@@ -14,7 +14,8 @@ Only the train split is counted (never the seed article, dev or test).
 "Don't stop. We said so."
 
 ``python -m unstrip.train.count_model ../shared/corpora/*.jsonl.gz`` rebuilds
-the shipped ``data/baseline.json.gz`` (about a minute).
+the shipped ``data/baseline.json.gz`` (the gap tables) and
+``data/lexicon.json.gz`` beside it (about a minute).
 """
 
 from __future__ import annotations
@@ -158,15 +159,18 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("corpus", nargs="+", help="JSONL(.gz) or .txt files of clean text")
-    ap.add_argument("--out", default=str(DEFAULT_PATH), help="where to write the model")
+    ap.add_argument("--out", default=str(DEFAULT_PATH),
+                    help="where to write the gap tables (the lexicon goes beside them, "
+                    "as lexicon.json.gz)")
     ap.add_argument("--split", default="train", help="which split to count (default: train)")
     args = ap.parse_args(argv)
     docs = (d.text for d in iter_documents(args.corpus, split=args.split))
     model = build(docs, progress=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
-    print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB, "
-          f"{len(model.lexicon)} lexicon entries)")
+    lexicon = Path(args.out).with_name("lexicon.json.gz")
+    print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB) and {lexicon} "
+          f"({lexicon.stat().st_size / 1e6:.1f} MB, {len(model.lexicon)} entries)")
     return 0
 
 
