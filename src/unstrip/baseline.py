@@ -27,8 +27,6 @@ We said, “Go now.” Then we went.
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from unstrip.decode.lexicon import (
     choose_form,
     read_count_model,
     read_lexicon,
+    write_gzip_json,
     write_lexicon,
 )
 from unstrip.decode.prediction import Prediction, capitalise_sentences, strip_seed_complement
@@ -113,9 +112,7 @@ class BaselineModel:
         """Write the gap tables to ``path`` and the lexicon beside them
         (``lexicon.json.gz`` in the same folder), both gzipped JSON."""
         path = Path(path)
-        tables = {k: v for k, v in self.data.items() if k != "lexicon"}
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-            fh.write(json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode())
+        write_gzip_json({k: v for k, v in self.data.items() if k != "lexicon"}, path)
         write_lexicon(self.lexicon, path.with_name("lexicon.json.gz"))
 
     @classmethod

@@ -40,7 +40,7 @@ from unstrip.text.profiles import seed as strip_seed
 from unstrip.text.tokens import fill_digits, word_key
 
 __all__ = ["choose_form", "gap_support", "known_case", "letter_counts", "mixed_case",
-           "number_share", "read_count_model", "read_lexicon", "write_lexicon",
+           "number_share", "read_count_model", "read_lexicon", "write_gzip_json", "write_lexicon",
            "COUNT_MODEL_PATH", "LEXICON_PATH", "LEXICON_FORMAT"]
 
 COUNT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "baseline.json.gz"
@@ -74,13 +74,17 @@ def read_lexicon(path: str | Path = LEXICON_PATH) -> dict[str, dict[str, int]]:
     return data["lexicon"]
 
 
-def write_lexicon(lexicon: dict[str, dict[str, int]], path: str | Path) -> None:
-    """Store ``lexicon`` at ``path`` as gzipped JSON, byte for byte the same for the same
-    lexicon (no time stamp in the gzip header)."""
-    raw = json.dumps({"format": LEXICON_FORMAT, "lexicon": lexicon}, ensure_ascii=False,
-                     separators=(",", ":")).encode("utf-8")
+def write_gzip_json(data: dict, path: str | Path) -> None:
+    """Store ``data`` at ``path`` as compact gzipped JSON, byte for byte the same for the
+    same data (no time stamp in the gzip header)."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
         gz.write(raw)
+
+
+def write_lexicon(lexicon: dict[str, dict[str, int]], path: str | Path) -> None:
+    """Store ``lexicon`` at ``path`` for :func:`read_lexicon` (:func:`write_gzip_json`)."""
+    write_gzip_json({"format": LEXICON_FORMAT, "lexicon": lexicon}, path)
 
 
 _MEMO_LEXICONS = 4  # lexicons remembered at once (a restore uses one)
