@@ -53,3 +53,25 @@ def test_families_and_bad_names():
         documents("poetry", "tune", [])
     with pytest.raises(ValueError, match="part"):
         documents("news", "test", [])
+
+
+def test_calibration_reads_tune_halves_of_the_profiles_families_only(tmp_path):
+    """`unstrip calibrate` chooses shifts on tune documents: news for seed, speech and court
+    for lowercased input; report halves, train documents and other sources never."""
+    from unstrip.train.calibrate import calibration_documents
+
+    rows = [{"id": f"{src}-{i}", "source": src, "split": split,
+             "text": f"{src} {split} {i} words here."}
+            for src in ("bbc", "ted", "scotus", "moby") for split in ("dev", "train")
+            for i in range(30)]
+    (tmp_path / "corpora").mkdir()
+    _write(tmp_path / "corpora" / "c.jsonl.gz", rows)
+    for profile, sources in (("seed", {"bbc"}), ("lower", {"ted", "scotus"})):
+        texts = calibration_documents(10_000, tmp_path, profile)
+        ids = {f"{t.split()[0]}-{t.split()[2]}" for t in texts}
+        assert {t.split()[0] for t in texts} == sources
+        assert all(t.split()[1] == "dev" for t in texts)
+        assert all(part_of(i) == "tune" for i in ids)
+        tune_ids = {d.id for f in ({"seed": ("news",), "lower": ("speech", "court")}[profile])
+                    for d in documents(f, "tune", [tmp_path / "corpora" / "c.jsonl.gz"])}
+        assert ids == tune_ids

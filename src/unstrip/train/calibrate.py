@@ -8,9 +8,10 @@ of labels (every ``after`` label that starts with ``,``; key ``""`` is the
 empty label, so a negative shift there favours every mark) moves that
 balance; the F1 measures of DESIGN.md want it nearer even.
 
-This module chooses the shifts on dev documents the reported figures do not
-use (:func:`calibration_documents`: the dev split from its 201st document
-on, by a stride), one profile at a time, by coordinate ascent over a small
+This module chooses the shifts on the *tune* halves of the evaluation
+families (:func:`calibration_documents`: news for the seed profile, TED
+talks and court arguments for lowercased input, by a stride; the report
+halves are never read), one profile at a time, by coordinate ascent over a small
 grid: each family in turn takes the shift that gives the best marks
 micro-F1 with the others held, twice round. The network runs once per
 document; every trial re-decodes its cached logits.
@@ -32,23 +33,25 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from unstrip.evaluate.evalsets import documents
 from unstrip.evaluate.scoring import Score, score_document
 from unstrip.helpformat import HelpFormatter
 from unstrip.restorer import Restorer
-from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
+from unstrip.text.corpus import corpus_files, shared_dir
 from unstrip.text.profiles import PROFILES
 
 FAMILIES = (",", "", ".", "?", "-", '"')
 """Label families tried, by first character (``""``: the empty label)."""
 
-REPORTED_DEV_DOCS = 200
-"""The first this many dev documents are the reported ones
-(``benchmarks/quality.py --limit 200``); calibration never reads them."""
+TUNE_FAMILIES = {"seed": ("news",), "lower": ("speech", "court")}
+"""The evaluation families (:mod:`unstrip.evaluate.evalsets`) each profile is calibrated on:
+those users bring in that form (news stripped, speech and court arguments lowercased)."""
 
 
 def grid_values(span: float, steps: int) -> list[float]:
@@ -56,20 +59,24 @@ def grid_values(span: float, steps: int) -> list[float]:
     return [round(-span + 2 * span * i / steps, 4) for i in range(steps + 1)]
 
 
-def calibration_documents(limit_words: int = 40_000, shared: Path | None = None) -> list[str]:
-    """Dev documents outside the reported first 200, every k-th, up to ``limit_words``.
+def calibration_documents(limit_words: int = 40_000, shared: Path | None = None,
+                          profile: str = "seed") -> list[str]:
+    """Tune-half dev documents of the profile's families, every k-th, up to ``limit_words``.
 
-    The stride spreads the choice over every corpus file (the dev split is
-    in file order); a document longer than a quarter of the budget is cut
-    at a paragraph break.
+    The documents come from :data:`TUNE_FAMILIES` (``tune`` part only: the
+    report halves stay unread), the families taken in turn; the stride
+    spreads the choice over each family, and a document longer than a
+    quarter of the budget is cut at a paragraph break.
     """
     files = corpus_files(shared)
-    rest = [d.text for d in iter_documents(files, split="dev")][REPORTED_DEV_DOCS:]
-    if not rest:
-        return []
-    stride = max(1, len(rest) // 120)
+    per_family = [[d.text for d in documents(f, "tune", files)]
+                  for f in TUNE_FAMILIES[_bias_key(profile)]]
+    share = limit_words / max(1, len(per_family))
+    per_family = [texts[::max(1, int(sum(len(t.split()) for t in texts) // share))]
+                  for texts in per_family if texts]
+    rest = [t for group in zip_longest(*per_family) for t in group if t is not None]
     chosen, words = [], 0
-    for text in rest[::stride]:
+    for text in rest:
         paras = text.split("\n\n")
         kept, n = [], 0
         for p in paras:
@@ -170,16 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     if shared is None:
         print("../shared is absent: no dev documents to calibrate on", file=sys.stderr)
         return 1
-    texts = calibration_documents(args.words, shared)
-    if not texts:
-        print("no dev documents beyond the reported 200", file=sys.stderr)
-        return 1
-    print(f"{len(texts)} dev documents, {sum(len(t.split()) for t in texts):,} words",
-          file=sys.stderr)
     model = OnnxModel.load(args.model_dir)
     model.decoding = replace(model.decoding, after_bias={})
     found = {}
     for profile in args.profiles.split(","):
+        texts = calibration_documents(args.words, shared, profile)
+        if not texts:
+            print(f"{profile}: no tune documents of {TUNE_FAMILIES[_bias_key(profile)]}",
+                  file=sys.stderr)
+            return 1
+        print(f"{profile}: {len(texts)} tune documents, "
+              f"{sum(len(t.split()) for t in texts):,} words", file=sys.stderr)
         shifts, trials = calibrate(model, texts, profile, grid=grid_values(args.span, args.steps),
                                    progress=not args.no_progress)
         base = trials[0]
