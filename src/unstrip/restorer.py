@@ -74,6 +74,8 @@ _ASCII_PUNCT = re.compile(r"[!-/:-@\[-\^`{-~]")  # string.punctuation but ``_``
 _NOT_WORD = re.compile(r"[^\w\s]")
 _ASCII_KEPT = frozenset(string.ascii_letters + string.digits + " ")
 _PUNCT_OK = frozenset(string.punctuation) - {"_"}
+_DASHES = frozenset("\u2012\u2013\u2014\u2015")
+"""Dash characters (figure, en, em, horizontal bar): ASCII writes each as ``--`` or ``-``."""
 _TO_ASCII = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2014": "--", "\u2013": "-",
@@ -635,6 +637,8 @@ def _spread(insertion: str, region: str, gap: int) -> dict[int, str]:
 
     >>> _spread(',"', "”", 5), _spread(",", "”", 5), _spread(".", "—", 5)
     ({5: ','}, {5: ','}, {})
+    >>> _spread("--", "—", 5), _spread(",--", "—", 5), _spread("-", "-", 5)
+    ({}, {5: ','}, {})
     """
     marks = insertion.translate(_SAME_MARK)
     out: dict[int, str] = {}
@@ -648,6 +652,11 @@ def _spread(insertion: str, region: str, gap: int) -> dict[int, str]:
         if at > pos:
             out[gap + k] = insertion[pos:at]
         pos = at + 1
+        if r in _DASHES:
+            # A dash reads as ``--`` in ASCII (the court transcripts' dash): the
+            # whole run is that one dash, not a dash and a hyphen beside it.
+            while pos < len(marks) and marks[pos] == "-":
+                pos += 1
     if pos < len(insertion):
         out[gap + len(region)] = insertion[pos:]
     return out
