@@ -15,7 +15,6 @@ IWSLT dev2012 is scored by the published protocol on blocks 1-5 with
 
     python benchmarks/families.py                      # shipped model, report sets
     python benchmarks/families.py --part tune --model runs/x/model
-    python benchmarks/families.py --part tune --no-questions   # without the classifier
 """
 
 from __future__ import annotations
@@ -56,10 +55,6 @@ def main() -> int:
                     help="comma-separated: news, speech, court")
     ap.add_argument("--news-lower", action="store_true", help="also news in the lower profile")
     ap.add_argument("--no-iwslt", action="store_true", help="skip IWSLT dev2012")
-    ap.add_argument("--no-questions", action="store_true",
-                    help="switch the question classifier off (the network alone writes ?)")
-    ap.add_argument("--questions", default=None, metavar="FILE.json.gz",
-                    help="use this question classifier (python -m unstrip.questions build --out)")
     ap.add_argument("--limit", type=int, default=None, help="at most N documents a family")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
@@ -68,12 +63,6 @@ def main() -> int:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
         return 1
     restorer = Restorer(args.model)
-    if args.no_questions:
-        restorer.model.questions = None
-    elif args.questions:
-        from unstrip.decode.questions import QuestionModel
-
-        restorer.model.questions = QuestionModel.load(args.questions)
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     runs = [(f, PROFILE_OF[f]) for f in args.families.split(",") if f]

@@ -31,15 +31,12 @@ with the PyTorch model used while training;
    shift the ``after`` logits of whole families of marks (argmax leaves
    commas at precision 0.73, recall 0.61 on dev; the shipped model shifts
    only the empty label of lowercased input, by -0.5, chosen on IWSLT
-   blocks 1-9 and lowercased dev documents 301-500);
+   dev2012 blocks 1-5);
 5. quotes and brackets are chosen jointly over the text so that they pair
    up (:meth:`unstrip.decode.pipeline.Decoder._pair`, :func:`unstrip.decode.rules.pair_marks`):
    where a label with a quote or bracket is likely, the labels of the whole
    window are the likeliest under which every quote opened is closed;
-6. a sentence the network ended with a period becomes a question where the
-   sentence classifier of :mod:`unstrip.decode.questions` says it asks one (the
-   network alone never chose ``?`` at step 3,700);
-7. for lowercased input (``cased=False``) a network with a casing head
+6. for lowercased input (``cased=False``) a network with a casing head
    (exported with a third output, ``case_logits``) says how each word piece
    is written (``nato`` -> ``NATO``); without one, casing comes from the
    lexicon and sentence starts, as before the head existed.

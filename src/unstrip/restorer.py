@@ -108,7 +108,7 @@ class Insertion:
     first character), with the model's ``confidence`` in it (0..1);
     ``pass_name`` is the step that made it (``"pass"`` in :meth:`Restoration.to_dict`):
     a decoding pass of :data:`unstrip.decode.pipeline.PASSES` (``"argmax"``,
-    ``"lexicon"``, ``"questions"``, ...), ``"baseline"`` for the count model,
+    ``"lexicon"``, ``"numbers"``, ...), ``"baseline"`` for the count model,
     or None for a model that does not say."""
 
     offset: int

@@ -5,8 +5,8 @@ The pieces the decoder uses, each in a module of its own:
 safety, sentence capitals), :mod:`~unstrip.decode.lexicon` (the word forms
 seen in clean text), :mod:`~unstrip.decode.wordcontext` (forms chosen by the
 neighbouring words), :mod:`~unstrip.decode.acronyms` (brackets and periods of
-initialisms) and :mod:`~unstrip.decode.questions` (periods that become
-question marks).
+initialisms) and :mod:`~unstrip.decode.numbers` (marks that change a
+number's value, written only when likely right).
 
 >>> from unstrip.decode.rules import balance
 >>> balance(["", "“", "", "."], [1.0, 0.4, 1.0, 0.9])

@@ -2,8 +2,8 @@
 
 A network says, per word piece, how likely each insertion is; what is written
 also depends on how those scores are decoded: shifted logits for a profile,
-quotes and brackets chosen so that they pair, periods turned into question
-marks, acronyms bracketed, number-changing marks held back when unsure.
+quotes and brackets chosen so that they pair, acronyms bracketed,
+number-changing marks held back when unsure.
 
 - :class:`DecodeConfig` holds every such setting as one frozen value (change
   it with :func:`dataclasses.replace`), read once from a model's
@@ -11,7 +11,7 @@ marks, acronyms bracketed, number-changing marks held back when unsure.
 - :class:`Decoder` runs any network with ``run(ids, shapes, mask)`` (the ONNX
   runner :class:`unstrip.network.onnx_model.OnnxNetwork`, or the PyTorch
   network while training) over windows of word pieces, then the passes of
-  :data:`PASSES` in order; ``predict(text, skip=("questions",))`` leaves
+  :data:`PASSES` in order; ``predict(text, skip=("acronyms",))`` leaves
   one out for that call.
 
 The defaults are the decoding used while training (plain argmax, no extra
@@ -19,7 +19,7 @@ passes); an exported model turns the passes on unless its config says not to:
 
 >>> plain = DecodeConfig()
 >>> plain.pairing is None, plain.number_confidence, plain.describe()[:2]
-(True, 0.0, ['after_bias: none', 'questions: off'])
+(True, 0.0, ['after_bias: none', 'pairing: off'])
 >>> shipped = DecodeConfig.from_config({"decoding": {"acronyms": False}}, ["", '"'], [""])
 >>> shipped.acronyms, shipped.initialisms, shipped.number_confidence
 (False, True, 0.65)
@@ -64,8 +64,6 @@ from unstrip.decode.prediction import (
     strip_seed_complement,
     strip_seed_complements,
 )
-from unstrip.decode.questions import DEFAULT_PATH as QUESTIONS_PATH
-from unstrip.decode.questions import QuestionModel, mark_questions
 from unstrip.decode.rules import (
     mark_moves,
     number_safe,
@@ -123,12 +121,6 @@ def shipped_word_context() -> WordContext:
     return WordContext.load(WORD_CONTEXT_PATH)
 
 
-@functools.lru_cache(maxsize=1)
-def shipped_questions() -> QuestionModel:
-    """The package's question classifier, read once per process (it is never changed)."""
-    return QuestionModel.load(QUESTIONS_PATH)
-
-
 @dataclass(frozen=True)
 class DecodeConfig:
     """How a network's scores become insertions and casing; defaults: as while training."""
@@ -140,11 +132,6 @@ class DecodeConfig:
     Chosen per model on dev documents by ``unstrip calibrate``
     (:mod:`unstrip.train.calibrate`) and kept in the model's ``config.json``;
     empty means plain argmax."""
-
-    questions: QuestionModel | None = field(default=None, repr=False)
-    """A :class:`unstrip.decode.questions.QuestionModel` that turns the period of a
-    question sentence into ``?`` after the network has decided, or None
-    (the network alone, as while training)."""
 
     pairing: tuple[list, list] | None = field(default=None, repr=False)
     """The pairing groups of the ``after`` and ``before`` labels
@@ -227,25 +214,22 @@ class DecodeConfig:
     ) -> DecodeConfig:
         """The decoding an exported model's ``config.json`` asks for (``config["decoding"]``).
 
-        Every pass is on unless the config turns it off; the question
-        classifier and word-context table are the package's shipped ones
-        (skipped where they are absent). The label lists give the pairing
-        groups.
+        Every pass is on unless the config turns it off; the word-context
+        and number tables are the package's shipped ones (skipped where they
+        are absent). The label lists give the pairing groups. A ``questions``
+        key, which configs of the question classifier's time carry, is
+        ignored: the network writes question marks itself.
         """
         decoding = config.get("decoding", {})
         pairing = None
         if decoding.get("pairing", True):
             pairing = (transition_groups(after_labels, before=False),
                        transition_groups(before_labels, before=True))
-        questions = None
-        if decoding.get("questions", True) and QUESTIONS_PATH.exists():
-            questions = shipped_questions()
         word_context = None
         if decoding.get("word_context", True) and WORD_CONTEXT_PATH.exists():
             word_context = shipped_word_context()
         return cls(
             after_bias=dict(decoding.get("after_bias", {})),
-            questions=questions,
             pairing=pairing,
             quote_boost=float(decoding.get("quote_boost", 1.0)) if pairing else 1.0,
             bracket_boost=float(decoding.get("bracket_boost", 1.0)) if pairing else 1.0,
@@ -272,7 +256,7 @@ class DecodeConfig:
             value = getattr(self, f.name)
             if f.name == "after_bias":
                 shown = repr(dict(value)) if any(value.values()) else "none"
-            elif f.name in ("questions", "pairing", "word_context"):
+            elif f.name in ("pairing", "word_context"):
                 shown = "off" if value is None else "on"
             else:
                 shown = repr(value)
@@ -347,7 +331,6 @@ class Decoder:
     the model of the same name."""
 
     after_bias = _setting("after_bias")
-    questions = _setting("questions")
     pairing = _setting("pairing")
     pair_min = _setting("pair_min")
     quote_boost = _setting("quote_boost")
@@ -754,15 +737,6 @@ def pass_only_stripped(dec: Decoder, st: DecodeState) -> None:
     st.ins = strip_seed_complements(st.ins)
 
 
-def pass_questions(dec: Decoder, st: DecodeState) -> None:
-    """A sentence the network ended with a period becomes a question where the
-    classifier says it asks one (``where is it.`` -> ``where is it?``)."""
-    if dec.questions is not None:
-        st.ins, changed = mark_questions(st.text, st.ins, dec.questions)
-        for g, p in changed.items():
-            st.conf[g] = p
-
-
 def pass_recasing(dec: Decoder, st: DecodeState) -> None:
     """Casing for lowercased input (``nato`` -> ``NATO``): the casing head
     (:meth:`Decoder._recase_head`) with the in-piece marks refitted to the
@@ -827,7 +801,6 @@ PASSES = (
     ("lexicon", pass_lexicon),
     ("lexicon-between", pass_lexicon_between),
     ("only-stripped", pass_only_stripped),
-    ("questions", pass_questions),
     ("recasing", pass_recasing),
     ("acronyms", pass_acronyms),
     ("initialisms", pass_initialisms),

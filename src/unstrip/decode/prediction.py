@@ -43,7 +43,7 @@ class Prediction:
     ``case_confidence[i]`` (when the model has one) its probability for the
     casing of character ``i``. ``passes`` (when the model records them)
     names, per gap, the decoding step that last set the insertion there
-    (``"argmax"``, ``"questions"``, ...; ``""`` where none did), and
+    (``"argmax"``, ``"lexicon"``, ...; ``""`` where none did), and
     ``case_passes`` the same per kept character for its casing.
     """
 

@@ -5,7 +5,7 @@ it). ``python -m unstrip.train CORPUS... --out DIR`` runs
 :func:`unstrip.train.loop.main`; :mod:`~unstrip.train.export` writes the
 ONNX model, :mod:`~unstrip.train.onnx_weights` reads it back into PyTorch,
 :mod:`~unstrip.train.calibrate` chooses the decoder's logit shifts and
-:mod:`~unstrip.train.questions_table` builds the question classifier.
+:mod:`~unstrip.train.number_table` fits the number table.
 
 >>> import unstrip.train
 >>> unstrip.train.__name__
