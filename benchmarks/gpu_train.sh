@@ -17,7 +17,7 @@
 # .gpu/base, small enough to travel).
 #
 # Settings by environment: DEVICE (auto), BATCH (256), LR (2e-4), WORDS (mix words,
-# default 12000000), WORKERS (encoding processes, default: the CPU count), INIT_FROM,
+# default 20000000), WORKERS (encoding processes, default: the CPU count), INIT_FROM,
 # BASE (a base-encoder folder for `unstrip train --base`, e.g. .gpu/base),
 # NO_EXPORT (stop after training), EXTRA (more `unstrip train` options). The test suite runs the CPU path with a few
 # steps (tests/test_gpu_recipe.py).
@@ -34,7 +34,7 @@ else
   corpora=("$here"/.gpu/corpora/*.jsonl.*)
 fi
 # A packed corpus is the mix already (benchmarks/gpu_pack.py): read it once.
-mix=(--mix-words "${WORDS:-12000000}")
+mix=(--mix-words "${WORDS:-20000000}")
 case "${corpora[0]}" in */.gpu/corpora/*) mix=(--mix all) ;; esac
 python=${PYTHON:-python3}
 export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}"
