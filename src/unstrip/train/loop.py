@@ -724,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     while step < args.max_steps:
         epoch, k = divmod(step, per_epoch)
         if epoch != order_epoch:
-            # One shuffle an epoch (not a step: a GPU step is shorter than a large one).
+            # Shuffled once an epoch: a permutation every step costs a GPU step milliseconds.
             order_epoch = epoch
             order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
         sel = order[k * args.batch_size : (k + 1) * args.batch_size]
