@@ -29,8 +29,9 @@ PART_BYTES = 15 * 2**20
 PREFIX = "weights.fp16.pt.part"
 
 
-def pack(run_dir: Path, out: Path) -> list[Path]:
-    """Write the latest checkpoint's weights (float16) in parts, with the run's files."""
+def pack(run_dir: Path, out: Path, part_bytes: int = PART_BYTES) -> list[Path]:
+    """Write the latest checkpoint's weights (float16) in parts of at most
+    ``part_bytes``, with the run's files."""
     from unstrip.train.loop import latest_checkpoint
 
     ckpt = latest_checkpoint(run_dir)
@@ -43,9 +44,9 @@ def pack(run_dir: Path, out: Path) -> list[Path]:
     data = buf.getvalue()
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for i in range(0, len(data), PART_BYTES):
-        part = out / f"{PREFIX}{i // PART_BYTES:02d}"
-        part.write_bytes(data[i:i + PART_BYTES])
+    for i in range(0, len(data), part_bytes):
+        part = out / f"{PREFIX}{i // part_bytes:02d}"
+        part.write_bytes(data[i:i + part_bytes])
         written.append(part)
     for name in ("config.json", "labels.json"):
         shutil.copyfile(run_dir / name, out / name)

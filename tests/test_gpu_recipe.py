@@ -59,11 +59,11 @@ def test_recipe_trains_exports_and_restores_on_cpu(tmp_path):
     assert seed(Restorer(str(model)).restore(x, profile="seed")) == x
 
 
-def test_weights_travel_as_float16_parts_and_export(tmp_path):
+def test_weights_travel_as_float16_parts_and_export(tmp_path, monkeypatch):
     """benchmarks/gpu_weights.py: a run's checkpoint -> float16 parts -> a checkpoint to export."""
     import torch
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import gpu_weights
 
     from unstrip.train.export import export
@@ -79,8 +79,8 @@ def test_weights_travel_as_float16_parts_and_export(tmp_path):
     (run / "config.json").write_text(json.dumps({"split_s": True, "window": 64}))
     labels = {"after": ["", ",", "."], "before": ["", '"']}
     (run / "labels.json").write_text(json.dumps(labels))
-    gpu_weights.PART_BYTES = 200_000  # several parts from a small network
-    parts = gpu_weights.pack(run, tmp_path / "parts")
+    # several parts from a small network
+    parts = gpu_weights.pack(run, tmp_path / "parts", part_bytes=200_000)
     assert len(parts) > 1 and all(p.stat().st_size <= 200_000 for p in parts)
     back = gpu_weights.unpack(tmp_path / "parts", tmp_path / "here")
     assert back.name == "checkpoint-00000007.pt"

@@ -62,7 +62,14 @@ from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 from unstrip.text.corpus import iter_documents
 from unstrip.train.data import encode_texts
 from unstrip.train.labels import IGNORE, LEARNED_PROFILES, DocArrays, pack_windows, remap
-from unstrip.train.network import Config, UnstripNet, base_config, load_base_weights
+from unstrip.train.network import (
+    INT8_BASE,
+    Config,
+    UnstripNet,
+    base_config,
+    base_weights_file,
+    load_base_weights,
+)
 
 __all__ = ["TorchModel", "main", "load_checkpoint", "latest_checkpoint"]
 
@@ -484,9 +491,8 @@ def _init_name(args, init_cfg: dict | None) -> str:
         return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + "
                 f"{init_cfg.get('run_step', init_cfg.get('step', '?'))} "
                 f"steps ({args.init_from.name})")
-    base = getattr(args, "base", None)
-    if base is not None and not (base / "model.safetensors").exists():
-        return f"all-MiniLM-L6-v2 (int8 copy, {base.name}/)"
+    if args.base is not None and base_weights_file(args.base).name == INT8_BASE:
+        return f"all-MiniLM-L6-v2 (int8 copy, {args.base.name}/)"
     return "all-MiniLM-L6-v2"
 
 

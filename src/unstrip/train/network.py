@@ -238,13 +238,21 @@ def write_int8_base(model_dir: Path, out: Path) -> int:
     return sum(f.stat().st_size for f in out.iterdir())
 
 
+def base_weights_file(model_dir: Path) -> Path:
+    """The file a base encoder's folder holds its weights in: ``model.safetensors``
+    where there is one, else the int8 copy (:data:`INT8_BASE`)."""
+    full = model_dir / "model.safetensors"
+    return full if full.exists() else model_dir / INT8_BASE
+
+
 def read_base_weights(model_dir: Path) -> dict:
-    """The base encoder's tensors by name, from ``model.safetensors`` or :data:`INT8_BASE`."""
+    """The base encoder's tensors by name, from :func:`base_weights_file`, dequantised."""
     from safetensors.torch import load_file
 
-    if (model_dir / "model.safetensors").exists():
-        return load_file(str(model_dir / "model.safetensors"))
-    packed = load_file(str(model_dir / INT8_BASE))
+    path = base_weights_file(model_dir)
+    if path.name != INT8_BASE:
+        return load_file(str(path))
+    packed = load_file(str(path))
     return {name: t.float() * packed[name + ".row_scale"][:, None] if t.dim() == 2 else t
             for name, t in packed.items() if not name.endswith(".row_scale")}
 
