@@ -9,9 +9,11 @@ nothing else uses the CPU: a figure measured beside other work is noise.
     python benchmarks/train_speed.py                 # all variants, 100 steps each
     python benchmarks/train_speed.py --steps 50 --variants base,window128
 
-Variants: base (bf16 autocast, window 256), fp32, window128 (shorter
-windows: less attention per piece), frozen (word-piece embeddings fixed:
-no gradient or AdamW update for half the weights), frozen128 (both).
+Variants: base (the defaults: bf16 autocast, window 256, batches of windows
+of about one length, `--length-pool 64`), plain (a plain shuffle, as before
+stop 23: batches padded to their longest window), fp32, window128 (shorter
+windows: less attention per piece), frozen (word-piece embeddings fixed: no
+gradient or AdamW update for half the weights), frozen128 (both).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from unstrip.train.loop import main as train_main
 MODEL = Path(__file__).resolve().parents[1] / "src" / "unstrip" / "data" / "model"
 VARIANTS = {
     "base": [],
+    "plain": ["--length-pool", "1"],
     "fp32": ["--bf16", "off"],
     "window128": ["--window", "128", "--batch-size", "32"],
     "frozen": ["--freeze-embeddings"],

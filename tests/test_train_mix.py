@@ -80,7 +80,9 @@ def test_a_mixed_run_reports_words_per_source_and_stops_on_time(tmp_path, capsys
     run = tmp_path / "run"
     args = [str(corpus), "--out", str(run), "--scratch", "--layers", "1", "--hidden", "32",
             "--heads", "2", "--batch-size", "2", "--window", "32", "--no-progress",
-            "--eval-every", "1000", "--dev-docs", "0", "--mix", "news=0.5,ted=0.25,scotus=0.25"]
+            "--eval-every", "1000", "--dev-docs", "0", "--mix", "news=0.5,ted=0.25,scotus=0.25",
+            # six steps of a plain shuffle see every source; pooled batches are one length
+            "--length-pool", "1"]
     assert train.main([*args, "--max-steps", "6"]) == 0
     err = capsys.readouterr().err
     assert "news" in err and "ted" in err and "scotus" in err
@@ -92,3 +94,25 @@ def test_a_mixed_run_reports_words_per_source_and_stops_on_time(tmp_path, capsys
     assert train.main([*args, "--max-steps", "50", "--max-minutes", "0"]) == 0
     assert train.latest_checkpoint(run).name == "checkpoint-00000007.pt"
     assert "--max-minutes reached at step 7" in capsys.readouterr().err
+
+
+def test_length_pooled_epochs_read_every_row_once_with_little_padding():
+    np = pytest.importorskip("numpy")
+    lengths = np.random.default_rng(3).integers(3, 257, 5000)
+
+    def padding_share(order, batch=16):
+        rows = order[: len(order) // batch * batch].reshape(-1, batch)
+        return 1 - lengths[rows].sum() / (lengths[rows].max(axis=1) * batch).sum()
+
+    plain = train.epoch_order(lengths, 16, seed=7, pool=1)
+    pooled = train.epoch_order(lengths, 16, seed=7, pool=64)
+    assert sorted(pooled.tolist()) == list(range(5000))
+    # pool 1 is the plain shuffle the loop used before pools
+    assert plain.tolist() == np.random.default_rng(7).permutation(5000).tolist()
+    assert padding_share(plain) > 0.4 and padding_share(pooled) < 0.05
+    # a resumed run reads the same order; another epoch (seed) reads another
+    assert train.epoch_order(lengths, 16, seed=7, pool=64).tolist() == pooled.tolist()
+    assert train.epoch_order(lengths, 16, seed=8, pool=64).tolist() != pooled.tolist()
+    # batches still mix the corpus: the first batches do not come from one pool's rows only
+    first = pooled[: 16 * 8].reshape(8, 16)
+    assert len({int(lengths[b].mean() // 32) for b in first}) > 2

@@ -106,6 +106,34 @@ def lr_at(step: int, max_steps: int, warmup: int, peak: float) -> float:
     return peak * max(0.0, (max_steps - step) / max(1, max_steps - warmup))
 
 
+def epoch_order(lengths: np.ndarray, batch_size: int, seed: int, pool: int = 64) -> np.ndarray:
+    """The order in which an epoch reads the rows, batch by batch, with little padding.
+
+    A batch is padded to its longest window, and a corpus of short documents has
+    many windows far shorter than ``--window``: in a plain shuffle most of a
+    batch's pieces are padding. Here the shuffled rows are cut into pools of
+    ``pool`` batches, each pool is sorted by length and cut into batches, and the
+    batches are shuffled, so a batch holds windows of about one length and still
+    a random sample of the corpus. ``pool=1`` is a plain shuffle. The order
+    depends on ``seed`` alone, so a resumed run reads what it would have read.
+
+    >>> lengths = np.array([9, 1, 8, 2, 7, 3, 6, 4])
+    >>> order = epoch_order(lengths, 2, seed=0, pool=4)
+    >>> [lengths[order[i : i + 2]].tolist() for i in range(0, 8, 2)]
+    [[3, 4], [6, 7], [1, 2], [8, 9]]
+    """
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(lengths))
+    if pool <= 1:
+        return order
+    span = batch_size * pool
+    pools = [order[i : i + span] for i in range(0, len(order), span)]
+    order = np.concatenate([c[np.argsort(lengths[c], kind="stable")] for c in pools])
+    whole = len(order) // batch_size * batch_size
+    batches = order[:whole].reshape(-1, batch_size)[rng.permutation(whole // batch_size)]
+    return np.concatenate([batches.reshape(-1), order[whole:]])
+
+
 class TorchNetwork:
     """An :class:`UnstripNet` run like :class:`unstrip.network.onnx_model.OnnxNetwork`:
     ``run(ids, shapes, mask)`` gives numpy logits per head."""
@@ -592,6 +620,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="processes that encode the corpus before training")
     ap.add_argument("--freeze-embeddings", action="store_true",
                     help="keep the word-piece embeddings fixed (cheaper steps on a CPU)")
+    ap.add_argument("--length-pool", type=int, default=64, metavar="N",
+                    help="batches of windows of about one length: sort each N batches' worth "
+                    "of shuffled windows by length before cutting them into batches, so "
+                    "less of a batch is padding; 1 for a plain shuffle (default: 64)")
     ap.add_argument("--max-minutes", type=float, default=None, metavar="M",
                     help="stop after M minutes of training, saving a checkpoint (resume by "
                     "running the same command again)")
@@ -730,9 +762,10 @@ def main(argv: list[str] | None = None) -> int:
     while step < args.max_steps:
         epoch, k = divmod(step, per_epoch)
         if epoch != order_epoch:
-            # Shuffled once an epoch: a permutation every step costs a GPU step milliseconds.
+            # Ordered once an epoch: a permutation every step costs a GPU step milliseconds.
             order_epoch = epoch
-            order = np.random.default_rng(args.seed * 100003 + epoch).permutation(n_rows)
+            order = epoch_order(lengths, args.batch_size, args.seed * 100003 + epoch,
+                                args.length_pool)
         sel = order[k * args.batch_size : (k + 1) * args.batch_size]
         t = int(lengths[sel].max())
         rows = torch.from_numpy(sel).to(device)
