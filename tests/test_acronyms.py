@@ -89,8 +89,8 @@ def _check_shipped_rule(restorer, flag: str, text: str, on: str, off: str) -> No
 
 def test_the_shipped_model_brackets_a_defined_acronym(restorer):
     _check_shipped_rule(restorer, "acronyms",
-                        "The Intermediate Nuclear Forces INF treaty was signed",
-                        on="Forces (INF) treaty", off="(INF)")
+                        "The Zebra Quokka Union ZQU said it would strike",
+                        on="Union (ZQU) said", off="(ZQU)")
 
 
 def _with_inner_periods(text: str) -> list[str]:
@@ -143,5 +143,5 @@ def test_initialism_periods_only_add_periods(text):
 
 def test_the_shipped_model_ends_an_initialism(restorer):
     _check_shipped_rule(restorer, "initialisms",
-                        "It happened in the US last year said the PhD student",
-                        on="U.S. last", off="U.S. last")
+                        "He moved to the US in 1990",
+                        on="U.S. in 1990", off="U.S. in")

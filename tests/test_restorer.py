@@ -158,9 +158,9 @@ def test_mojibake_is_repaired_first(restorer):
 
 
 def test_line_breaks_are_kept_and_bound_each_line(restorer):
-    x = "Dont go\n\nWhy not he asked\r\nBecause"
+    x = "Dont go there\n\nWhy not he asked\r\nBecause"
     out = restorer.restore(x)
-    assert out.split("\n\n")[0] == "Don't go."
+    assert out.split("\n\n")[0] == "Don't go there."
     assert "\r\n" in out and seed(out.replace("\r\n", "").replace("\n", "")) == seed(x)
 
 
@@ -210,13 +210,13 @@ def test_a_name_written_bare_in_an_earlier_window_makes_a_later_s_possessive(res
     if getattr(getattr(restorer.model, "word_context", None), "echo", 0) <= 0:
         pytest.skip("the shipped model has no word-context table with the echo on")
     filler = " ".join(["the talks went on for hours and the officials said little"] * 14)
-    tail = " and Islamic States leaders said nothing"
+    tail = " and Civic Platforms leaders said nothing"
     small = Restorer(restorer.model, window=400, context=100)
-    named = "Islamic State fighters left the town " + filler + tail
+    named = "Civic Platform fighters left the town " + filler + tail
     assert len(named) > 2 * small.window  # the bare name is windows away
-    assert "Islamic State's leaders" in small.restore(named, "seed")
+    assert "Civic Platform's leaders" in small.restore(named, "seed")
     unnamed = "Some fighters left the town " + filler + tail
-    assert "Islamic States leaders" in small.restore(unnamed, "seed")
+    assert "Civic Platforms leaders" in small.restore(unnamed, "seed")
     # Lowercased input has no names until recased: no document count.
     assert small._pairs(lower(named), "lower") is None
 

@@ -27,11 +27,12 @@ requests to this server.
 Example::
 
     $ curl -s localhost:8000/v1/restore -H 'content-type: application/json' \\
-        -d '{"text": "Dont go"}'
-    {"text": "Don't go.", "profile": "seed",
-     "insertions": [{"offset": 3, "insert": "'", "confidence": 0.529},
-                    {"offset": 7, "insert": ".", "confidence": 0.354}],
-     "recased": [], "encoding_repairs": []}
+        -d '{"text": "Dont go there"}'
+    {"text": "Don't go there.", "profile": "seed",
+     "insertions": [{"offset": 3, "insert": "'", "confidence": 0.9956, "pass": "argmax"},
+                    {"offset": 13, "insert": ".", "confidence": 0.4187, "pass": "argmax"}],
+     "recased": [], "encoding_repairs": [],
+     "parts": [{"start": 0, "end": 13, "profile": "seed"}]}
 
 ``offset`` is a gap of the input after encoding repair (0 = before the first
 character); ``recased`` lists ``{"offset", "to", "confidence"}`` for letters
@@ -66,8 +67,8 @@ about 100 MB of memory each), behind uvicorn's own process manager.
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
-...     client.post("/v1/restore", json={"text": "Dont go"}).json()["text"]
-"Don't go."
+...     client.post("/v1/restore", json={"text": "Dont go there"}).json()["text"]
+"Don't go there."
 """
 
 from __future__ import annotations
