@@ -28,6 +28,7 @@ from typing import BinaryIO
 import click
 
 from unstrip import __version__
+from unstrip.decode.quotes import STYLES
 from unstrip.restorer import PROFILE_CHOICES, Restorer
 from unstrip.text.corpus import CorpusError, Document, is_jsonl, iter_documents
 from unstrip.text.profiles import PROFILES
@@ -332,7 +333,11 @@ _errors_option = click.option(
               show_default=True, help="json is the same as --explain.")
 @_model_option
 @_errors_option
-def restore(files, output, profile, explain, fmt, model, errors) -> None:
+@click.option("--quotes", type=click.Choice(STYLES), default="auto", show_default=True,
+              help="Style of the quotes and apostrophes inserted: auto (one per text, the "
+              "one most of its quotes have), straight (' \"), curly (’ “ ”), or asis "
+              "(as the network chose each). Kept characters never change.")
+def restore(files, output, profile, explain, fmt, model, errors, quotes) -> None:
     """Restore FILES (or standard input) and print the text as written.
 
     Each file is restored on its own; long inputs stream through in windows,
@@ -348,7 +353,7 @@ def restore(files, output, profile, explain, fmt, model, errors) -> None:
     twice for this; standard input is held (in memory up to 16 MB, beyond
     that in a temporary file) until its end.
     """
-    restorer = Restorer(model)
+    restorer = Restorer(model, quotes=quotes)
     explain = explain or fmt == "json"
     paths = files or (None,)
     with _user_errors(), ExitStack() as stack:

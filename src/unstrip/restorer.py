@@ -43,6 +43,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from unstrip.decode.prediction import Prediction, strip_seed_complements
+from unstrip.decode.quotes import STYLES, choose_style, harmonize, style_votes
 from unstrip.decode.rules import balance
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model
@@ -247,19 +248,26 @@ class Restorer:
     (``auto``: the learned model shipped in the package, else the baseline).
 
     ``balance`` drops unmatched quotes and brackets the model was unsure of
-    (:func:`unstrip.decode.rules.balance`). ``window`` is how many characters of
+    (:func:`unstrip.decode.rules.balance`). ``quotes`` is the style of the quotes
+    and apostrophes it inserts (:data:`unstrip.decode.quotes.STYLES`): ``auto``
+    writes all of a text's in the style most of them have, as the model chose
+    them and as the text kept them. ``window`` is how many characters of
     stripped text the model sees at once and ``context`` how many more it sees
     on each side of the part whose gaps it decides; memory use is bounded by
     these, not by the input length.
     """
 
     def __init__(
-        self, model="auto", window: int = 8000, context: int = 400, balance: bool = True
+        self, model="auto", window: int = 8000, context: int = 400, balance: bool = True,
+        quotes: str = "auto",
     ):
         if window < 4 * context or context < 50:
             raise ValueError("need context >= 50 and window >= 4 * context")
+        if quotes not in STYLES:
+            raise ValueError(f"unknown quote style {quotes!r}: one of {', '.join(STYLES)}")
         self._model = model
         self.balance = balance
+        self.quotes = quotes
         self.window = window
         self.context = context
 
@@ -282,9 +290,9 @@ class Restorer:
     def explain(self, text: str, profile: str = "auto") -> Restoration:
         """Restore ``text`` and say what was inserted, where and how surely.
 
-        >>> r = Restorer().explain("Dont go")
+        >>> r = Restorer().explain("Dont go there")
         >>> r.text, r.profile, [(i.offset, i.insert) for i in r.insertions]
-        ("Don't go.", 'seed', [(3, "'"), (7, '.')])
+        ("Don't go there.", 'seed', [(3, "'"), (13, '.')])
         >>> r = Restorer().explain("Dont go\\nWe’re not done")
         >>> r.profile, [(p.start, p.end, p.profile) for p in r.parts]
         ('mixed', [(0, 7, 'seed'), (8, 22, 'punct')])
@@ -295,6 +303,7 @@ class Restorer:
             text, repairs = fix_encoding_and_explain(text)
         result = Restoration("", "empty", encoding_repairs=repairs)
         pieces: list[str] = []
+        tally = [0.0] * 4  # quote styles so far (unstrip.decode.quotes.style_votes)
         for pos, part, flat in _parts([text]):
             if flat is None:  # a line break
                 pieces.append(part)
@@ -304,7 +313,7 @@ class Restorer:
                 result.parts.append(Part(pos, pos + len(part), kind))
             if kind in RESTORED_PROFILES:
                 for base, core, ins, conf, kept, case_conf, by in self._predict_windows(
-                    [part], kind, self._pairs(part, kind)
+                    [part], kind, self._pairs(part, kind), tally
                 ):
                     pieces.append(_render(ins, kept))
                     ins_by, case_by = by or (None, None)
@@ -344,6 +353,7 @@ class Restorer:
         """
         profile = _check_profile(profile)
         repair = profile in ("auto", "mojibake")
+        tally = [0.0] * 4
         for _, part, flat in _parts(chunks):
             if flat is None:
                 yield part
@@ -353,7 +363,7 @@ class Restorer:
             kind = _decide(part, profile, flat)
             if kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_windows(
-                    [part], kind, self._pairs(part, kind)
+                    [part], kind, self._pairs(part, kind), tally
                 ):
                     yield _render(ins, kept)
             elif kind == "newlines":
@@ -376,7 +386,8 @@ class Restorer:
             return None
         return text_pairs(text)
 
-    def _predict_windows(self, chunks: Iterable[str], kind: str, pairs: Counter | None = None):
+    def _predict_windows(self, chunks: Iterable[str], kind: str, pairs: Counter | None = None,
+                         tally: list[float] | None = None):
         """Yield ``(offset, core, insertions, confidences, kept, case_confidences, passes)``
         per core, ``passes`` being ``(per gap, per character)`` pass names or None.
 
@@ -385,8 +396,11 @@ class Restorer:
         line carries one more, for the gap at the end of the line. Line
         breaks are kept as they are and bound the model's view: each line is
         restored as a text of its own. ``pairs`` (:meth:`_pairs`) goes to
-        the model with every window.
+        the model with every window. ``tally`` carries the quote styles seen so
+        far (:func:`unstrip.decode.quotes.style_votes`) from one call to the next, and grows by the
+        cores' (:mod:`unstrip.decode.quotes`).
         """
+        tally = [0.0] * 4 if tally is None else tally
         buf = ""
         done = 0  # chars of buf already emitted (kept as left context)
         base = 0  # absolute offset of buf[0]
@@ -413,9 +427,18 @@ class Restorer:
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
-            balanced = balance(pred.insertions, pred.confidence) if self.balance else (
-                pred.insertions
-            )
+            styled = pred.insertions
+            if self.quotes != "asis":
+                seen = style_votes(buf[done:end], pred.insertions[done:stop],
+                                   pred.confidence[done:stop])
+                style = self.quotes
+                if style == "auto":
+                    ahead = style_votes(buf[:win_end], pred.insertions, pred.confidence)
+                    style = choose_style([a + b for a, b in zip(tally, ahead, strict=True)])
+                if not kind.startswith("punct"):  # punct keeps curly marks: none inserted
+                    styled = harmonize(buf[:win_end], pred.insertions, style)
+                tally[:] = [a + b for a, b in zip(tally, seen, strict=True)]
+            balanced = balance(styled, pred.confidence) if self.balance else styled
             # Whatever the model (the count baseline, the learned decoder, any
             # object with ``predict``): insertions hold only what seed deletes.
             ins = strip_seed_complements(balanced[done:stop])
