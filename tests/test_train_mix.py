@@ -116,3 +116,29 @@ def test_length_pooled_epochs_read_every_row_once_with_little_padding():
     # batches still mix the corpus: the first batches do not come from one pool's rows only
     first = pooled[: 16 * 8].reshape(8, 16)
     assert len({int(lengths[b].mean() // 32) for b in first}) > 2
+
+
+def test_fused_attention_while_training_computes_what_the_exported_plain_one_does():
+    from unstrip.train.network import Config, UnstripNet
+
+    torch.manual_seed(0)
+    cfg = Config(vocab_size=50, hidden=32, layers=2, heads=4, intermediate=64, n_after=3,
+                 n_before=2, dropout=0.0, attention_dropout=0.0)
+    net = UnstripNet(cfg)
+    ids = torch.randint(5, 50, (3, 9))
+    mask = torch.ones_like(ids)
+    mask[1, 6:] = 0
+    net.eval()
+    plain = net(ids, torch.zeros_like(ids), mask)[0]
+    net.train()  # no dropout anywhere: only the attention kernel differs
+    fused = net(ids, torch.zeros_like(ids), mask)[0]
+    assert torch.allclose(plain, fused, atol=1e-5)
+    fused.sum().backward()
+    assert net.blocks[0].attn.query.weight.grad.abs().sum() > 0
+    # with attention dropout the training step keeps the plain path, and drops weights
+    old = UnstripNet(Config(**{**cfg.to_json(), "attention_dropout": 0.5}))
+    old.load_state_dict(net.state_dict())
+    old.train()
+    assert not torch.allclose(old(ids, torch.zeros_like(ids), mask)[0], plain, atol=1e-3)
+    # configs written before the setting existed read as BERT's 0.1
+    assert Config.from_json({"hidden": 32}).attention_dropout == 0.1
