@@ -105,3 +105,20 @@ def test_pairing_finds_the_best_feasible_path(steps, edge):
     best = max(_path_score(steps, c, edge)
                for c in itertools.product(*(range(len(o)) for o in steps)))
     assert math.isclose(_path_score(steps, chosen, edge), best, abs_tol=1e-9)
+
+
+def test_artifact_labels_are_never_chosen_unless_the_config_says_so():
+    from unstrip.decode.pipeline import DecodeConfig, Decoder
+    from unstrip.network.labels import LabelSet
+    from unstrip.network.wordpieces import WordPieces
+
+    after = ["", ".", ".-", '."-', ".--", ".\n\n"]
+    dec = Decoder(None, WordPieces.load(), LabelSet(after), LabelSet([""]), lexicon={})
+    assert dec.block_artifacts is False and dec.bias_vector(True) is None
+    loaded = DecodeConfig.from_config({}, after, [""])
+    assert loaded.block_artifacts is True
+    dec.decoding = loaded
+    vec = dec.bias_vector(True)
+    assert [i for i, v in enumerate(vec) if v < -100] == [2, 3]  # '.-' and '."-', not '.--'
+    dec.decoding = DecodeConfig.from_config({"decoding": {"block_artifacts": False}}, after, [""])
+    assert dec.bias_vector(True) is None

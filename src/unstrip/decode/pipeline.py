@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -100,6 +101,18 @@ lower profile: casing accuracy 0.9598 / 0.9600 / 0.9602 / 0.9551 / 0.9501 and
 F1 on cased words 0.843 / 0.845 / 0.851 / 0.840 / 0.825 with the fallback
 below 0 (never) / 0.5 / 0.7 / 0.9 / 0.95. Whatever the head says, the text's
 first letter is a capital (:attr:`DecodeConfig.sentence_starts`)."""
+
+
+ARTIFACT_LABEL = re.compile(r"[.?!…][\"”’)\]]*-(?!-)")
+"""An ``after`` label that is an artifact of the training text, never chosen:
+a sentence end glued to a single hyphen (``.-``, ``."-``). One news corpus
+(``newsarticles``, 583 times) wrote its paragraph breaks as ``-``
+(``a state.-The group``), and a network that learned it writes ``said.-There``
+where ``said.\n\nThere`` was meant. ``--`` (a dash) is not matched.
+
+>>> [bool(ARTIFACT_LABEL.search(s)) for s in (".-", '."-', ".--", ".\n\n", "-", ".\n\n--")]
+[True, True, False, False, False, False]
+"""
 
 
 NUMBER_CONFIDENCE = 0.65
@@ -194,6 +207,10 @@ class DecodeConfig:
     """The table's probability below which a number loses its value marks
     (``"number_probability"``, else :data:`unstrip.decode.numbers.NUMBER_PROBABILITY`)."""
 
+    block_artifacts: bool = False
+    """Whether the ``after`` labels of :data:`ARTIFACT_LABEL` are never chosen
+    (a loaded model: unless ``config.json`` says ``"block_artifacts": false``)."""
+
     case_fallback: float = CASE_FALLBACK
     """Casing-head confidence below which a piece is cased as without the head
     (:data:`CASE_FALLBACK`)."""
@@ -243,6 +260,7 @@ class DecodeConfig:
             number_table=shipped_number_table() if decoding.get("number_table", True)
             and NUMBER_TABLE_PATH.exists() else None,
             number_probability=float(decoding.get("number_probability", NUMBER_PROBABILITY)),
+            block_artifacts=bool(decoding.get("block_artifacts", True)),
         )
 
     def describe(self) -> list[str]:
@@ -344,6 +362,7 @@ class Decoder:
     number_sign_confidence = _setting("number_sign_confidence")
     number_table = _setting("number_table")
     number_probability = _setting("number_probability")
+    block_artifacts = _setting("block_artifacts")
     case_fallback = _setting("case_fallback")
     sentence_starts = _setting("sentence_starts")
 
@@ -376,11 +395,14 @@ class Decoder:
         ([-0.25, 0.5, 0.5, 0.0], None)
         """
         shifts = self.after_bias.get("seed" if cased else "lower") or {}
-        if not any(shifts.values()):
+        blocked = [i for i, label in enumerate(self.after_labels.labels)
+                   if self.block_artifacts and ARTIFACT_LABEL.search(label)]
+        if not any(shifts.values()) and not blocked:
             return None
         vec = np.zeros(len(self.after_labels), dtype=np.float32)
         for i, label in enumerate(self.after_labels.labels):
             vec[i] = shifts.get(label[:1], 0.0)
+        vec[blocked] = -1e4
         return vec
 
     def _scores(self, ids: np.ndarray, shapes: np.ndarray, after_bias: np.ndarray | None = None):
