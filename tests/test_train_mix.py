@@ -142,3 +142,16 @@ def test_fused_attention_while_training_computes_what_the_exported_plain_one_doe
     assert not torch.allclose(old(ids, torch.zeros_like(ids), mask)[0], plain, atol=1e-3)
     # configs written before the setting existed read as BERT's 0.1
     assert Config.from_json({"hidden": 32}).attention_dropout == 0.1
+
+
+def test_training_text_of_newsarticles_gets_its_paragraph_breaks_back(tmp_path):
+    rows = [{"id": "n1", "source": "newsarticles", "split": "train",
+             "text": "It failed as a state.-The group said so."},
+            {"id": "s1", "source": "sotu", "split": "train", "text": "In Oct.-Dec. it grew."},
+            {"id": "n2", "source": "newsarticles", "split": "dev", "text": "As written.-Kept."}]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train_docs, dev = train.read_corpora([str(corpus)], None, None)
+    assert [d.text for d in train_docs] == ["It failed as a state.\n\nThe group said so.",
+                                            "In Oct.-Dec. it grew."]
+    assert dev == ["As written.-Kept."]  # evaluation text is never changed
