@@ -42,6 +42,7 @@ mark by mark."""
 
 _CURLY = frozenset("’‘“”")
 _STRAIGHT = frozenset("'\"")
+_QUOTES = _CURLY | _STRAIGHT
 _OPENS_AFTER = frozenset(" \t\n\r([{—–-“‘\"'/")
 
 
@@ -54,10 +55,10 @@ def style_votes(text: str, insertions: Sequence[str], confidence: Sequence[float
     """
     straight = curly = 0.0
     for s, p in zip(insertions, confidence, strict=False):
-        if s:
+        if s and (_QUOTES & set(s)):
             straight += p * sum(ch in _STRAIGHT for ch in s)
             curly += p * sum(ch in _CURLY for ch in s)
-    return (sum(ch in _STRAIGHT for ch in text), sum(ch in _CURLY for ch in text),
+    return (sum(map(text.count, _STRAIGHT)), sum(map(text.count, _CURLY)),
             round(straight, 4), round(curly, 4))
 
 
@@ -84,7 +85,7 @@ def harmonize(text: str, insertions: Sequence[str], style: str) -> list[str]:
         return list(insertions)
     out = list(insertions)
     for g, s in enumerate(insertions):
-        if not s or not any(ch in _CURLY or ch in _STRAIGHT for ch in s):
+        if not s or not (_QUOTES & set(s)):
             continue
         chars = list(s)
         for k, ch in enumerate(chars):
