@@ -26,6 +26,11 @@ limited to 64 MiB. This writes into `.gpu/`:
     #   python3 benchmarks/gpu_weights.py pack /tmp/g/run $OUT
     # and afterwards: git reset -q -- src/unstrip/data/model/model.int8.onnx, and
     # drop the exclude line; benchmarks/gpu_weights.py unpack the files that came back.
+    # Stop 23 went on from the shipped network instead, so nothing is left out: carry
+    # [".gpu/corpora", ".gpu/wheels"] and run, after the same pip and export lines,
+    #   INIT_FROM=src/unstrip/data/model LR=1e-4 NO_EXPORT=1 NO_EVAL=1 PYTHON=python3 \
+    #     timeout 545 bash benchmarks/gpu_train.sh /tmp/g 8 "$PWD/.gpu/corpora/mix.jsonl.xz"
+    # (540 s of command time, 577 s of device time with the machine's start).
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@
 # the mix's training documents there, and an int8 copy of the base encoder in
 # .gpu/base, small enough to travel).
 #
+# The batches are the training loop's defaults: windows of about one length per
+# batch (--length-pool 64) and no attention dropout (the fused attention kernel).
+# The shipped network's two runs (stops 22 and 23) predate both: a plain shuffle
+# and attention dropout 0.1 (EXTRA="--length-pool 1 --attention-dropout 0.1").
+#
 # Settings by environment: DEVICE (auto), BATCH (256), LR (2e-4), WORDS (mix words,
 # default 20000000), WORKERS (encoding processes, default: the CPU count), INIT_FROM,
 # BASE (a base-encoder folder for `unstrip train --base`, e.g. .gpu/base),
