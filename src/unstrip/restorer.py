@@ -250,9 +250,10 @@ class Restorer:
     ``balance`` drops unmatched quotes and brackets the model was unsure of
     (:func:`unstrip.decode.rules.balance`). ``quotes`` is the style of the quotes
     and apostrophes it inserts (:data:`unstrip.decode.quotes.STYLES`): ``auto``
-    writes all of a text's in the style most of them have, as the model chose
-    them and as the text kept them. ``window`` is how many characters of
-    stripped text the model sees at once and ``context`` how many more it sees
+    writes all of a text's in one style, that of the quotes the text kept
+    where it kept any, else that of most of the inserted ones (a ``punct``
+    part's insertions stay ASCII: that profile keeps curly marks). ``window``
+    is how many characters of stripped text the model sees at once and ``context`` how many more it sees
     on each side of the part whose gaps it decides; memory use is bounded by
     these, not by the input length.
     """
@@ -396,9 +397,10 @@ class Restorer:
         line carries one more, for the gap at the end of the line. Line
         breaks are kept as they are and bound the model's view: each line is
         restored as a text of its own. ``pairs`` (:meth:`_pairs`) goes to
-        the model with every window. ``tally`` carries the quote styles seen so
-        far (:func:`unstrip.decode.quotes.style_votes`) from one call to the next, and grows by the
-        cores' (:mod:`unstrip.decode.quotes`).
+        the model with every window. ``tally`` holds the quote styles of the
+        cores restored so far (:func:`unstrip.decode.quotes.style_votes`), so
+        that one text keeps one style across windows and lines; each core
+        adds its own.
         """
         tally = [0.0] * 4 if tally is None else tally
         buf = ""
