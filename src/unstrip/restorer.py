@@ -253,9 +253,9 @@ class Restorer:
     writes all of a text's in one style, that of the quotes the text kept
     where it kept any, else that of most of the inserted ones (a ``punct``
     part's insertions stay ASCII: that profile keeps curly marks). ``window``
-    is how many characters of stripped text the model sees at once and ``context`` how many more it sees
-    on each side of the part whose gaps it decides; memory use is bounded by
-    these, not by the input length.
+    is how many characters of stripped text the model sees at once and
+    ``context`` how many more it sees on each side of the part whose gaps it
+    decides; memory use is bounded by these, not by the input length.
     """
 
     def __init__(
