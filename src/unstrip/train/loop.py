@@ -644,7 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--workers", type=int, default=1,
                     help="processes that encode the corpus before training")
     ap.add_argument("--freeze-embeddings", action="store_true",
-                    help="keep the word-piece embeddings fixed (cheaper steps on a CPU)")
+                    help="keep the word-piece embeddings fixed (no faster with length pools: "
+                    "benchmarks/train_speed.py)")
     ap.add_argument("--attention-dropout", type=float, default=0.0, metavar="P",
                     help="dropout on the attention weights of a new run (a resumed run keeps "
                     "its own); 0 takes the fused attention kernel, about twice as fast on a "
@@ -758,7 +759,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.freeze_embeddings:
         # The word-piece table is half the network's weights: without its
-        # gradient and AdamW update a CPU step is cheaper (train_speed.py).
+        # gradient and AdamW update a step does less (train_speed.py: +12% with
+        # a plain shuffle in stop 19, nothing measurable with length pools).
         net.tok.weight.requires_grad_(False)
     opt = _optimizer(net, args.lr, args.weight_decay)
     if ck is not None:
