@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unstrip import Restorer
-from unstrip.decode.quotes import choose_style, harmonize, render, style_votes
+from unstrip.decode.quotes import choose_style, harmonize, style_votes
+from unstrip.text.alignment import apply
 from unstrip.text.profiles import punct, seed
 
 CURLY, STRAIGHT = set("’‘“”"), set("'\"")
@@ -45,7 +46,7 @@ def test_curly_opening_and_closing_quotes_follow_their_place():
     text = "she said yes and its done"
     ins = [""] * (len(text) + 1)
     ins[8], ins[9], ins[12], ins[19] = ",", '"', '"', "'"
-    assert render(text, harmonize(text, ins, "curly")) == "she said, “yes” and it’s done"
+    assert apply(text, harmonize(text, ins, "curly")) == "she said, “yes” and it’s done"
 
 
 @pytest.fixture(scope="module")

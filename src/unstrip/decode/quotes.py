@@ -9,15 +9,16 @@ was inserted with. :func:`choose_style` follows the kept ones where there
 are any, else the inserted ones, and :func:`harmonize` rewrites the inserted
 ones in that style. Only inserted characters change: kept text never does.
 
+>>> from unstrip.text.alignment import apply
 >>> text = "Its a win the groups leader said"
 >>> ins = [""] * (len(text) + 1)
 >>> ins[2], ins[9], ins[19] = "’", ',"', "'"
 >>> votes = style_votes(text, ins, [0.86 if g == 2 else 0.99 for g in range(len(ins))])
 >>> votes, choose_style(votes)
 ((0, 0, 1.98, 0.86), 'straight')
->>> render(text, harmonize(text, ins, "straight"))
+>>> apply(text, harmonize(text, ins, "straight"))
 'It\\'s a win," the group\\'s leader said'
->>> render(text, harmonize(text, ins, "curly"))
+>>> apply(text, harmonize(text, ins, "curly"))
 'It’s a win,” the group’s leader said'
 
 An opening curly quote is chosen where the quote starts a word (after the
@@ -25,7 +26,7 @@ text's start, a space, a bracket or a dash), a closing one elsewhere:
 
 >>> ins = [""] * 12
 >>> ins[8], ins[11] = '"', '"'
->>> render("he said yes", harmonize("he said yes", ins, "curly"))
+>>> apply("he said yes", harmonize("he said yes", ins, "curly"))
 'he said “yes”'
 """
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["STYLES", "style_votes", "choose_style", "harmonize", "render"]
+__all__ = ["STYLES", "style_votes", "choose_style", "harmonize"]
 
 STYLES = ("auto", "straight", "curly", "asis")
 """``auto``: the style most of the text's quotes have (:func:`choose_style`);
@@ -105,9 +106,3 @@ def harmonize(text: str, insertions: Sequence[str], style: str) -> list[str]:
                     chars[k] = "“" if opening else "”"
         out[g] = "".join(chars)
     return out
-
-
-def render(text: str, insertions: Sequence[str]) -> str:
-    """``text`` with ``insertions[g]`` before character ``g`` (the last one at the end)."""
-    return "".join(s + c for s, c in zip(insertions, text, strict=False)) + (
-        insertions[len(text)] if len(insertions) > len(text) else "")
