@@ -429,17 +429,15 @@ class Restorer:
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
-            styled = pred.insertions
-            if self.quotes != "asis":
-                seen = style_votes(buf[done:end], pred.insertions[done:stop],
-                                   pred.confidence[done:stop])
-                style = self.quotes
-                if style == "auto":
-                    ahead = style_votes(buf[:win_end], pred.insertions, pred.confidence)
-                    style = choose_style([a + b for a, b in zip(tally, ahead, strict=True)])
-                if not kind.startswith("punct"):  # punct keeps curly marks: none inserted
-                    styled = harmonize(buf[:win_end], pred.insertions, style)
+            styled, style = pred.insertions, self.quotes
+            if style == "auto":
+                ahead = style_votes(buf[:win_end], pred.insertions, pred.confidence)
+                style = choose_style([a + b for a, b in zip(tally, ahead, strict=True)])
+                seen = style_votes(core, pred.insertions[done:stop], pred.confidence[done:stop])
                 tally[:] = [a + b for a, b in zip(tally, seen, strict=True)]
+            if style != "asis" and not kind.startswith("punct"):
+                # punct keeps curly marks: its insertions stay ASCII
+                styled = harmonize(buf[:win_end], pred.insertions, style)
             balanced = balance(styled, pred.confidence) if self.balance else styled
             # Whatever the model (the count baseline, the learned decoder, any
             # object with ``predict``): insertions hold only what seed deletes.
