@@ -27,19 +27,22 @@ __all__ = ["encode_texts"]
 PART = 200
 
 
-def _encode_part(job: tuple[list[str], str, bool, list[str]]):
-    texts, vocab, split_s, profiles = job
-    return label_documents(texts, WordPieces.load(vocab, split_s=split_s), profiles)
+def _encode_part(job: tuple[list[str], str, bool, list[str], float]):
+    texts, vocab, split_s, profiles, asr_noise = job
+    return label_documents(texts, WordPieces.load(vocab, split_s=split_s), profiles, asr_noise)
 
 
 def encode_texts(texts: list[str], vocab: str | Path, split_s: bool, profiles: list[str],
-                 workers: int = 1, progress: bool = True) -> list[Interned]:
+                 workers: int = 1, progress: bool = True,
+                 asr_noise: float = 0.0) -> list[Interned]:
     """:func:`label_documents` over ``texts`` in parts, on ``workers`` processes.
+
+    ``asr_noise``: the word error rate simulated in the ``lower`` examples.
 
     Each part keeps its own provisional label ids (remapped per part after
     the inventory is chosen); the parts come back in the order of ``texts``.
     """
-    jobs = [(texts[i:i + PART], str(vocab), split_s, list(profiles))
+    jobs = [(texts[i:i + PART], str(vocab), split_s, list(profiles), asr_noise)
             for i in range(0, len(texts), PART)]
     bar = tqdm(total=len(texts), desc="encoding", unit="doc", file=sys.stderr,
                disable=not progress)

@@ -33,6 +33,7 @@ writes each piece's letters (:data:`unstrip.network.labels.CASE_CLASSES`,
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ import numpy as np
 from unstrip.network.labels import LabelSet, case_class
 from unstrip.network.wordpieces import Encoded, WordPieces
 from unstrip.text.alignment import align
+from unstrip.text.asr_noise import recogniser_errors
 from unstrip.text.profiles import seed as strip_seed
 
 __all__ = [
@@ -157,7 +159,8 @@ LEARNED_PROFILES = ("seed", "lower")
 
 
 def label_documents(
-    texts: Iterable[str], wp: WordPieces, profile: str | Sequence[str] = "seed"
+    texts: Iterable[str], wp: WordPieces, profile: str | Sequence[str] = "seed",
+    asr_noise: float = 0.0,
 ) -> Interned:
     """Damage clean texts, encode them once and label them, interning label strings.
 
@@ -168,6 +171,11 @@ def label_documents(
     one example per profile, in that order. ``lower`` examples have the same
     insertion labels as ``seed`` ones; their input is lowercased, so only
     they teach the casing head something it cannot read off the shapes.
+    ``asr_noise`` is a mean word error rate for the ``lower`` examples: each
+    is made from the document with simulated recogniser errors
+    (:func:`unstrip.text.asr_noise.recogniser_errors`, seeded by the text) at
+    a rate between 0 and twice ``asr_noise`` that the text chooses, as
+    recognisers differ from talk to talk; ``seed`` examples stay clean.
 
     >>> it = label_documents(["Hi, “you”.", "Go!"], WordPieces.load())
     >>> [it.strings[i] for i in it.labels[0][0]], it.after_counts["!"]
@@ -190,8 +198,13 @@ def label_documents(
     count_after: Counter = Counter()
     count_before: Counter = Counter()
     out = Interned([], [], [], Counter(), Counter())
-    for clean in texts:
+    for text in texts:
         for prof in profiles:
+            clean = text
+            if asr_noise and prof == "lower":
+                key = zlib.crc32(text.encode("utf-8"))
+                rate = min(1.0, asr_noise * 2 * (key % 1000) / 999)
+                clean = recogniser_errors(text, rate, key)
             enc = wp.encode(damages[prof](clean))
             if not len(enc):
                 continue

@@ -389,6 +389,8 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
         h.update(b"|split_s")
     if case:
         h.update(b"|case")
+    if getattr(args, "asr_noise", 0.0):
+        h.update(f"|asr {args.asr_noise}".encode())
     if getattr(args, "mix", {}):
         h.update(f"|mix {json.dumps(args.mix, sort_keys=True)}|{args.mix_words}|"
                  f"{args.seed}".encode())
@@ -415,7 +417,8 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
     t0 = time.time()
     parts = encode_texts(train_texts, args.vocab, wp.split_s, args.profiles,
                          getattr(args, "workers", 1),
-                         progress=not getattr(args, "no_progress", False))
+                         progress=not getattr(args, "no_progress", False),
+                         asr_noise=getattr(args, "asr_noise", 0.0))
     if labels_file.exists():
         after, before = load_label_sets(labels_file)
     else:
@@ -583,6 +586,13 @@ def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.98), eps=1e-6)
 
 
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"a word error rate is between 0 and 1, not {value}")
+    return rate
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="unstrip train", description=__doc__.split("\n\n")[0].split(": ")[0] + ".\n\n"
@@ -609,6 +619,10 @@ def build_parser() -> argparse.ArgumentParser:
                     type=parse_profiles, metavar="P[,P]",
                     help="damage to learn to undo, comma-separated: seed, lower or "
                     "seed,lower (one example per profile per document)")
+    ap.add_argument("--asr-noise", type=_rate, default=0.0, metavar="WER",
+                    help="simulate speech-recogniser word errors in the lower examples, at "
+                    "rates spread evenly from 0 to twice WER per document, WER on average "
+                    "(unstrip.text.asr_noise; default 0: clean)")
     ap.add_argument("--case-head", action=argparse.BooleanOptionalAction, default=None,
                     help="train a casing head (default: when lower is among the profiles; "
                     "a resumed run keeps what its checkpoint has)")
