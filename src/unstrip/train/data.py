@@ -37,7 +37,7 @@ def encode_texts(texts: list[str], vocab: str | Path, split_s: bool, profiles: l
                  asr_noise: float = 0.0) -> list[Interned]:
     """:func:`label_documents` over ``texts`` in parts, on ``workers`` processes.
 
-    ``asr_noise``: the word error rate simulated in the ``lower`` examples.
+    ``asr_noise``: the mean word error rate simulated in the ``lower`` examples.
 
     Each part keeps its own provisional label ids (remapped per part after
     the inventory is chosen); the parts come back in the order of ``texts``.

@@ -767,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": cfg.to_json(), "window": args.window, "overlap": inference_overlap(args.window),
         "profile": ",".join(args.profiles), "profiles": args.profiles,
         "init": init_name, "init_steps": init_steps, "vocab": "vocab.txt",
-        "split_s": args.split_s,
+        "split_s": args.split_s, "asr_noise": args.asr_noise,
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
