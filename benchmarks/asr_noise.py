@@ -34,10 +34,9 @@ from unstrip.text.profiles import lower
 BLOCKS = {"tune": "1-5", "report": "6-10"}
 
 
-def ted_row(restorer: Restorer, part: str, wer: float, seed: int, limit: int | None) -> dict:
-    """Micro-F1 and casing on the TED talks of ``part`` with word errors at ``wer``."""
+def ted_row(restorer: Restorer, docs, part: str, wer: float, seed: int) -> dict:
+    """Micro-F1 and casing on the TED talks ``docs`` of ``part`` with word errors at ``wer``."""
     total = Score(profile="lower")
-    docs = documents("speech", part, limit=limit)
     for k, d in enumerate(tqdm(docs, desc=f"TED {part}, WER {wer}", unit="doc",
                                file=sys.stderr)):
         gold = recogniser_errors(d.text, wer, seed + k)
@@ -77,10 +76,11 @@ def main() -> int:
     pairs = None
     if not args.no_iwslt and tsv.exists():
         pairs = iwslt.select_blocks(iwslt.read_tsv(tsv), BLOCKS[args.part])
+    docs = documents("speech", args.part, limit=args.limit)  # read once for every rate
     t0 = time.perf_counter()
     rows = []
     for wer in args.wer:
-        row = {"wer": wer, "ted": ted_row(restorer, args.part, wer, args.seed, args.limit)}
+        row = {"wer": wer, "ted": ted_row(restorer, docs, args.part, wer, args.seed)}
         if pairs is not None:
             row["iwslt"] = iwslt_row(restorer, pairs, wer, args.seed)
         rows.append(row)

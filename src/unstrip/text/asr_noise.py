@@ -77,15 +77,17 @@ def recogniser_errors(text: str, rate: float, seed: int = 0) -> str:
 
     Words are runs between spaces; line breaks survive as they are. A word
     holding a digit or a mark inside it (``don't``, ``U.S.``, ``3.5``) is
-    never changed, nor is a word with an opening mark before it.
+    never changed; a word with an opening mark before it (``"Yes``) may be
+    substituted, keeping the mark, but is never dropped nor has a word
+    inserted before it.
     """
     rng = random.Random(seed)
-    spans = [m for m in re.finditer(r"\S+", text)]
+    spans = list(re.finditer(r"\S+", text))
     parts = [_TOKEN.match(m.group()).groups() for m in spans]
     cores = [core.lower() for _, core, _ in parts if core.isalpha()]
     if not cores:
         return text
-    vocab, frequent = cores, _frequent(cores)
+    frequent = _frequent(cores)
     plan = error_plan(len(spans), rate, rng)
     out: list[list[str]] = []  # [lead, core, trail, space after]
     capitalise_next = False
@@ -108,7 +110,7 @@ def recogniser_errors(text: str, rate: float, seed: int = 0) -> str:
         if act == "ins" and not lead and not starts:
             out.append(["", rng.choice(frequent), "", " "])
         if act == "sub":
-            new = rng.choice(vocab)
+            new = rng.choice(cores)
             if core.isupper() and len(core) > 1:
                 new = new.upper()
             elif core[:1].isupper():
