@@ -1,13 +1,16 @@
 """Speed and memory of the restorer: words/s, peak RSS and model load time.
 
 Restores a fixed text of about --words words (the first dev-split documents
-of ../shared/corpora in id-hash order, stripped with the seed profile) in
+of ../shared/corpora in id-hash order, stripped with the seed profile, or
+lowercased and stripped with ``--profile lower`` as a speech recogniser
+writes it) in
 one process with onnxruntime limited to 2 threads, one document at a time
 as a user's batch job would, and prints the figures with the command line.
 
     python benchmarks/speed.py                    # the default (learned) model
     python benchmarks/speed.py --model baseline
     python benchmarks/speed.py --spin             # onnxruntime threads busy-wait
+    python benchmarks/speed.py --profile lower    # lowercased input (wider overlap)
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from _report import command_line, print_figures
 from unstrip import Restorer
 from unstrip.models import describe, load_model
 from unstrip.text.corpus import corpus_files, iter_documents
-from unstrip.text.profiles import seed
+from unstrip.text.profiles import PROFILES
 
 
-def bench_texts(words: int) -> list[str]:
+def bench_texts(words: int, profile: str = "seed") -> list[str]:
     files = corpus_files()
     if not files:
         raise SystemExit("../shared/corpora is absent: no dev text to time")
@@ -33,7 +36,7 @@ def bench_texts(words: int) -> list[str]:
                   key=lambda d: hashlib.sha1(d.id.encode("utf-8")).hexdigest())
     out, n = [], 0
     for d in docs:
-        x = seed(d.text)
+        x = PROFILES[profile](d.text)
         out.append(x)
         n += len(x.split())
         if n >= words:
@@ -56,23 +59,27 @@ def main() -> int:
     ap.add_argument("--spin", action="store_true",
                     help="let onnxruntime's threads busy-wait between operators "
                          "(its own default; unstrip turns it off)")
+    ap.add_argument("--profile", choices=("seed", "lower"), default="seed",
+                    help="damage the text as stripped (seed) or as a recogniser writes it (lower)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.spin:
         _spin_onnx()
-    texts = bench_texts(args.words)
+    texts = bench_texts(args.words, args.profile)
     t0 = time.perf_counter()
     model = load_model(args.model)
     load_s = time.perf_counter() - t0
     restorer = Restorer(model)
     restorer.restore(texts[0][:200])  # warm-up: first-run allocations
     t0 = time.perf_counter()
-    out = restorer.restore_batch(texts, profile="seed")
+    out = restorer.restore_batch(texts, profile=args.profile)
     elapsed = time.perf_counter() - t0
     words = sum(len(x.split()) for x in texts)
-    assert all(seed(o) == x for o, x in zip(out, texts, strict=True))
+    damage = PROFILES[args.profile]
+    assert all(damage(o) == x for o, x in zip(out, texts, strict=True))
     figures = {
         "model": describe(model),
+        "profile": args.profile,
         "onnx_spinning": args.spin,
         "documents": len(texts),
         "words": words,

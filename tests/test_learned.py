@@ -26,9 +26,9 @@ from unstrip.network.wordpieces import (
     CASES,
     JOINS,
     WordPieces,
-    best_window,
     model_inputs,
     window_spans,
+    window_weights,
 )
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import seed
@@ -166,15 +166,59 @@ def test_label_documents_and_windows(wp):
     assert "“" in before.labels and ".”\n\n" in after.labels
 
 
-def test_windows_overlap_and_pick_the_most_central():
-    spans = window_spans(1000, 254, 64)
-    assert spans[0][0] == 0 and spans[-1][1] == 1000
-    assert len({b - a for a, b in spans}) == 1 and spans[0][1] <= 254
-    win, pos = best_window(spans, 1000)
-    for i in (0, 200, 500, 999):
-        a, b = spans[win[i]]
-        assert a + pos[i] == i
-        assert min(i - a, b - 1 - i) == max(min(i - s, e - 1 - i) for s, e in spans if s <= i < e)
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 3000), size=st.integers(2, 300), data=st.data())
+def test_window_weights_sum_to_one_and_favour_the_most_central_window(n, size, data):
+    spans = window_spans(n, size, data.draw(st.integers(0, size - 1)))
+    weights = window_weights(spans, n)
+    total = np.zeros(n)
+    best = np.zeros(n)
+    for (a, b), w in zip(spans, weights, strict=True):
+        assert len(w) == b - a and (w > 0).all()
+        total[a:b] += w
+    assert np.allclose(total, 1.0)
+    for i in data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5)):
+        here = [(min(i - a, b - 1 - i), w[i - a]) for (a, b), w in zip(spans, weights, strict=True)
+                if a <= i < b]
+        central = max(c for c, _ in here)
+        best[i] = max(w for _, w in here)
+        assert all(w == best[i] for c, w in here if c == central)
+
+
+class _Disagree(WindowPredictor):
+    """Every window answers one ``after`` label for all its pieces: window j, label j % 2 + 1."""
+
+    def __init__(self, wp, overlap):
+        super().__init__(wp, LabelSet(["", ",", "."]), LabelSet([""]), lexicon={}, window=10,
+                         overlap=overlap, batch_size=2)
+        self.windows = 0
+
+    def _run(self, ids, shapes, mask):
+        a = np.zeros((*ids.shape, 3), np.float32)
+        for r in range(len(ids)):
+            a[r, :, self.windows % 2 + 1] = 3.0
+            self.windows += 1
+        return a, np.zeros((*ids.shape, 1), np.float32)
+
+
+def test_a_piece_read_by_two_windows_takes_their_weighted_average(wp):
+    n = 20
+    ids, shapes = np.full(n, 2000, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    model = _Disagree(wp, overlap=4)
+    (label, prob), _ = model._scores(ids, shapes)
+    spans = window_spans(n, 8, 4)
+    weights = window_weights(spans, n)
+    for i in range(n):
+        here = [(w[i - a], j) for j, ((a, b), w) in enumerate(zip(spans, weights, strict=True))
+                if a <= i < b]
+        if len(here) == 1:  # one window: its answer, as sure as it was
+            assert label[i] == here[0][1] % 2 + 1 and prob[i] > 0.9
+        elif here[0][0] != here[1][0]:  # two disagree: the more central wins, less surely
+            assert label[i] == max(here)[1] % 2 + 1 and prob[i] < 0.9
+    # a wider overlap reads each piece more often: the decoder asks for more windows
+    wide = _Disagree(wp, overlap=6)
+    wide._scores(ids, shapes)
+    assert wide.windows > model.windows
 
 
 @settings(max_examples=400, deadline=None)

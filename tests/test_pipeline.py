@@ -102,10 +102,16 @@ def test_a_loaded_model_reads_its_decoding_once_and_shows_it(tmp_path):
     shutil.copytree(src, model_dir)
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     cfg.setdefault("decoding", {})["acronyms"] = False
-    cfg["window"], cfg["overlap"] = 192, 24
+    cfg["window"], cfg["overlap"], cfg["lower_overlap"] = 192, 24, 96
     (model_dir / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     model = OnnxModel.load(model_dir)
-    assert model.describe().splitlines()[0] == "windows: 192 pieces, overlap 24"
+    assert (model.describe().splitlines()[0]
+            == "windows: 192 pieces, overlap 24 (96 in lowercased input)")
+    assert (model.overlap, model.lower_overlap) == (24, 96)
+    del cfg["lower_overlap"]  # a model exported before lowercased input overlapped more
+    (model_dir / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    model = OnnxModel.load(model_dir)
+    assert model.lower_overlap == 24
     assert isinstance(model.network, OnnxNetwork) and isinstance(model, Decoder)
     assert model.decoding.acronyms is False and model.acronyms is False
     assert "acronyms=False" in repr(model) and "acronyms: False" in model.describe()

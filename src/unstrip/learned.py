@@ -17,8 +17,9 @@ with the PyTorch model used while training;
 
 1. the stripped text becomes word pieces (:meth:`unstrip.network.wordpieces.WordPieces.encode`);
 2. long texts are cut into overlapping windows of word pieces, run in
-   batches, and each piece keeps the answer of the window where it sits most
-   centrally;
+   batches, and each piece's log-probabilities are averaged over the windows
+   that read it, weighted towards the one where it sits most centrally
+   (lowercased input overlaps more: ``config.json`` ``"lower_overlap"``);
 3. the ``after`` head fills the gap after every word piece, the ``before``
    head the gaps of the space run before every word, and the lexicon the gaps
    strictly inside one word piece (:func:`unstrip.decode.inner.inner_insertions`),
@@ -102,7 +103,7 @@ class OnnxModel(Decoder):
         threads: int = 2,
         lexicon: dict[str, dict[str, int]] | None = None,
         variant: str | None = None,
-        batch_size: int = 16,
+        batch_size: int = 10,
         spin: bool = False,
     ) -> OnnxModel:
         """Load an exported model directory.
@@ -133,6 +134,7 @@ class OnnxModel(Decoder):
             lexicon=lexicon,
             window=int(config.get("window", 256)),
             overlap=int(config.get("overlap", 32)),
+            lower_overlap=(int(config["lower_overlap"]) if "lower_overlap" in config else None),
             batch_size=batch_size,
             decoding=DecodeConfig.from_config(config, after.labels, before.labels),
         )

@@ -7,8 +7,9 @@ stripped text — which the uncased vocabulary loses — and how it joins the
 previous piece: after one space, after several, glued to it at a camel-case
 cut such as ``rule|Reports``, or inside one word as a ``##`` continuation),
 and its character span. A long text is read in overlapping windows
-(:func:`window_spans`), and each piece's scores are taken from the window
-where it sits most centrally (:func:`best_window`).
+(:func:`window_spans`), and each piece's scores are the average of the
+windows that read it, weighted by how centrally it sits in each
+(:func:`window_weights`).
 
 This module needs no PyTorch and knows nothing of labels or decoding:
 training (:mod:`unstrip.train.labels`) and the decoder
@@ -45,11 +46,11 @@ __all__ = [
     "SAMPLE_TEXT",
     "Encoded",
     "WordPieces",
-    "best_window",
     "casing",
     "model_inputs",
     "splits_final_s",
     "window_spans",
+    "window_weights",
 ]
 
 SAMPLE_TEXT = "The groups leader said dont go ruleReports its 20000 dollars"
@@ -315,20 +316,22 @@ def window_spans(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
     return [(a, a + w) for a in ((j * (n - w)) // (k - 1) for j in range(k))]
 
 
-def best_window(spans: list[tuple[int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For every piece, the window where it sits most centrally, and its index there.
+def window_weights(spans: list[tuple[int, int]], n: int) -> list[np.ndarray]:
+    """Per window, the weight of its scores for each piece it reads; a piece's weights sum to 1.
 
-    >>> w, k = best_window([(0, 4), (2, 6)], 6)
-    >>> w.tolist(), k.tolist()
-    ([0, 0, 0, 1, 1, 1], [0, 1, 2, 1, 2, 3])
+    A piece weighs by its distance to the nearer end of a window, plus one:
+    the network reads it best where it has context on both sides. Where two
+    windows share a piece, the one it sits more centrally in counts more,
+    and a piece read by one window only takes that window's scores.
+
+    >>> [w.round(3).tolist() for w in window_weights([(0, 4), (2, 6)], 6)]
+    [[1.0, 1.0, 0.667, 0.333], [0.333, 0.667, 1.0, 1.0]]
     """
-    best = np.full(n, -1, dtype=np.int64)
-    win = np.zeros(n, dtype=np.int64)
-    for j, (a, b) in enumerate(spans):
+    raw = []
+    total = np.zeros(n, dtype=np.float64)
+    for a, b in spans:
         pos = np.arange(a, b)
-        central = np.minimum(pos - a, b - 1 - pos)
-        better = central > best[a:b]
-        best[a:b] = np.where(better, central, best[a:b])
-        win[a:b] = np.where(better, j, win[a:b])
-    starts = np.array([a for a, _ in spans], dtype=np.int64)
-    return win, np.arange(n) - starts[win]
+        w = np.minimum(pos - a, b - 1 - pos) + 1.0
+        total[a:b] += w
+        raw.append(w)
+    return [w / total[a:b] for w, (a, b) in zip(raw, spans, strict=True)]

@@ -118,6 +118,7 @@ def export(
         "onnx": onnx_name,
         "window": run_cfg.get("window", 256),
         "overlap": run_cfg.get("overlap", 32),
+        "lower_overlap": run_cfg.get("lower_overlap", run_cfg.get("window", 256) // 2),
         "profile": run_cfg.get("profile", "seed"),
         "profiles": run_cfg.get("profiles", [run_cfg.get("profile", "seed")]),
         "outputs": list(output_names(net)),
