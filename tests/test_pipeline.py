@@ -59,6 +59,35 @@ def test_the_decoder_runs_the_network_it_is_given_like_a_subclass_would():
         Decoder(None, WordPieces.load(), after, before, lexicon={}).predict(text)
 
 
+class _CountWindows(_Periods):
+    """:class:`_Periods` that counts the windows it reads."""
+
+    windows = 0
+
+    def run(self, ids, shapes, mask):
+        self.windows += len(ids)
+        return super().run(ids, shapes, mask)
+
+
+def test_lowercased_input_is_read_with_its_own_wider_overlap():
+    net = _CountWindows()
+    after, before = _labels()
+    dec = Decoder(net, WordPieces.load(), after, before, lexicon={}, window=34, overlap=4,
+                  lower_overlap=16)
+    text = " ".join(["the cat sat on the mat while it rained"] * 20)  # 180 pieces
+    dec.predict(text, cased=True)
+    cased, net.windows = net.windows, 0
+    wide = dec.predict(text, cased=False)
+    assert (cased, net.windows) == (7, 11)  # 180 pieces in windows of 32: step >= 28, >= 16
+    dec.lower_overlap = 4
+    net.windows = 0
+    narrow = dec.predict(text, cased=False)
+    assert net.windows == cased
+    # windows that agree average to what each says, as surely
+    assert wide.insertions == narrow.insertions and "." in wide.insertions
+    assert np.allclose(wide.confidence, narrow.confidence)
+
+
 def test_settings_are_frozen_and_an_attribute_change_touches_one_model_only():
     after, before = _labels()
     one = Decoder(_Periods(), WordPieces.load(), after, before, lexicon={})
