@@ -506,3 +506,21 @@ def test_calibration_keeps_the_best_trial_and_sets_it_on_the_model(exported):
     if shifts:
         assert any(t["shifts"] == {**{",": 0.0, "": 0.0}, **shifts} and t["micro_f1"] == best
                    for t in trials)
+
+
+def test_paragraph_examples_are_paragraphs_chosen_by_their_text_alone():
+    from unstrip.train.data import paragraph_examples
+
+    texts = [f"Headline {i}\n\nFirst of {i}, said he.\n\n“Last of {i}.”" for i in range(300)]
+    texts += ["A text of one paragraph only."] * 10
+    some = paragraph_examples(texts, 0.3)
+    assert 0.2 * 300 < len(some) < 0.4 * 300
+    assert all(p in texts[i].split("\n\n") for i, p in some)
+    assert all(i < 300 for i, _ in some)  # a one-paragraph text is never taken again
+    # each text's choice is its own: reversed, the texts give the same paragraphs
+    rev = texts[::-1]
+    back = {rev[i]: p for i, p in paragraph_examples(rev, 0.3)}
+    assert back == {texts[i]: p for i, p in some}
+    every = paragraph_examples(texts, 1.0)
+    assert len(every) == 300 and {p.split(" ")[0] for _, p in every} == {"Headline", "First",
+                                                                         "“Last"}

@@ -61,7 +61,7 @@ from unstrip.helpformat import HelpFormatter
 from unstrip.network.labels import CASE_CLASSES, LabelSet, load_label_sets, save_label_sets
 from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 from unstrip.text.corpus import iter_documents
-from unstrip.train.data import encode_texts
+from unstrip.train.data import encode_texts, paragraph_examples
 from unstrip.train.labels import IGNORE, LEARNED_PROFILES, DocArrays, pack_windows, remap
 from unstrip.train.network import (
     INT8_BASE,
@@ -391,6 +391,8 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
         h.update(b"|case")
     if getattr(args, "asr_noise", 0.0):
         h.update(f"|asr {args.asr_noise}".encode())
+    if getattr(args, "paragraphs", 0.0):
+        h.update(f"|paragraphs {args.paragraphs}".encode())
     if getattr(args, "mix", {}):
         h.update(f"|mix {json.dumps(args.mix, sort_keys=True)}|{args.mix_words}|"
                  f"{args.seed}".encode())
@@ -589,7 +591,7 @@ def _optimizer(net: UnstripNet, lr: float, wd: float) -> torch.optim.Optimizer:
 def _rate(value: str) -> float:
     rate = float(value)
     if not 0.0 <= rate <= 1.0:
-        raise argparse.ArgumentTypeError(f"a word error rate is between 0 and 1, not {value}")
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, not {value}")
     return rate
 
 
@@ -623,6 +625,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="simulate speech-recogniser word errors in the lower examples, at "
                     "rates spread evenly from 0 to twice WER per document, WER on average "
                     "(unstrip.text.asr_noise; default 0: clean)")
+    ap.add_argument("--paragraphs", type=_rate, default=0.0, metavar="SHARE",
+                    help="also train on one paragraph of SHARE of the documents as a text "
+                    "of its own, as users restore a line or a headline alone "
+                    "(unstrip.train.data.paragraph_examples; default 0: none)")
     ap.add_argument("--case-head", action=argparse.BooleanOptionalAction, default=None,
                     help="train a casing head (default: when lower is among the profiles; "
                     "a resumed run keeps what its checkpoint has)")
@@ -712,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
     train_texts, groups, mix_report = mix_documents(train_docs, args.mix, args.mix_words,
                                                     args.seed)
     del train_docs
+    if args.paragraphs:
+        extra = paragraph_examples(train_texts, args.paragraphs)
+        train_texts = train_texts + [p for _, p in extra]
+        groups = groups + [groups[i] for i, _ in extra]
+        print(f"{len(extra):,} paragraphs as texts of their own "
+              f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
     print("training words per source (available / in the data set):", file=sys.stderr)
     for g, r in mix_report.items():
         print(f"  {g:14s} {r['available']:>11,} / {r['taken']:>11,}"
@@ -767,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": cfg.to_json(), "window": args.window, "overlap": inference_overlap(args.window),
         "profile": ",".join(args.profiles), "profiles": args.profiles,
         "init": init_name, "init_steps": init_steps, "vocab": "vocab.txt",
-        "split_s": args.split_s, "asr_noise": args.asr_noise,
+        "split_s": args.split_s, "asr_noise": args.asr_noise, "paragraphs": args.paragraphs,
     }
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
