@@ -451,8 +451,9 @@ class Decoder:
         if after_bias is not None:
             merged[0] += after_bias
         paired = len(self.pairing or ())
-        out = [_group_best(merged[h], groups) for h, groups in enumerate(self.pairing or ())]
-        return out + [_best(h) for h in merged[paired:]]
+        out = [_by_rows(_group_best, merged[h], groups)
+               for h, groups in enumerate(self.pairing or ())]
+        return out + [_by_rows(_best, h) for h in merged[paired:]]
 
     def predict(self, text: str, cased: bool = True, pairs: Counter | None = None,
                 skip: Iterable[str] = ()) -> Prediction:
@@ -663,6 +664,19 @@ def _group_best(logits: np.ndarray, groups: list) -> tuple[np.ndarray, ...]:
         g_idx[:, g] = np.asarray(ids)[arg]
         g_prob[:, g] = sub[np.arange(len(sub)), arg]
     return idx, prob[np.arange(len(prob)), idx], g_idx, g_prob
+
+
+def _by_rows(choose, scores: np.ndarray, *args, rows: int = 256) -> tuple[np.ndarray, ...]:
+    """``choose(scores, *args)`` (:func:`_best`, :func:`_group_best`) a few hundred rows at
+    a time, its arrays joined: the same result, without float64 copies of the scores of
+    a whole text at once.
+
+    >>> x = np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0]])
+    >>> [a.tolist() for a in _by_rows(_best, x, rows=2)] == [a.tolist() for a in _best(x)]
+    True
+    """
+    parts = [choose(scores[i : i + rows], *args) for i in range(0, len(scores), rows)]
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
 
 def _even_batches(n: int, most: int) -> list[tuple[int, int]]:
