@@ -341,6 +341,8 @@ def test_export_writes_a_complete_model_dir(exported):
     assert {"model.onnx", "model.int8.onnx", "labels.json", "config.json", "vocab.txt"} <= names
     cfg = json.loads((exported / "config.json").read_text())
     assert cfg["onnx"] == "model.int8.onnx" and cfg["step"] == 6
+    # windows of 64: an eighth shared in cased input, half in lowercased input
+    assert (cfg["window"], cfg["overlap"], cfg["lower_overlap"]) == (64, 8, 32)
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ import torch
 
 from unstrip.helpformat import HelpFormatter
 from unstrip.network.wordpieces import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
-from unstrip.train.loop import latest_checkpoint, load_checkpoint
+from unstrip.train.loop import inference_overlap, latest_checkpoint, load_checkpoint
 
 __all__ = ["export", "main", "output_names"]
 
@@ -118,9 +118,9 @@ def export(
         "onnx": onnx_name,
         "window": run_cfg.get("window", 256),
         "overlap": run_cfg.get("overlap", 32),
-        # lowercased input: windows overlapping by half read every piece twice
-        # (IWSLT blocks 1-5 70.0 -> 70.5 for the stop-24 network, README)
-        "lower_overlap": run_cfg.get("lower_overlap", run_cfg.get("window", 256) // 2),
+        # runs from before stop 25 did not record it: the rule of their window
+        "lower_overlap": run_cfg.get(
+            "lower_overlap", inference_overlap(run_cfg.get("window", 256), lowercased=True)),
         "profile": run_cfg.get("profile", "seed"),
         "profiles": run_cfg.get("profiles", [run_cfg.get("profile", "seed")]),
         "outputs": list(output_names(net)),
