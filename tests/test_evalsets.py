@@ -48,7 +48,7 @@ def test_halves_are_disjoint_dev_only_and_stable_when_files_are_added(tmp_path):
 
 def test_families_and_bad_names():
     assert family_of("newsarticles") == "news" and family_of("scotus") == "court"
-    assert set(FAMILIES) == {"news", "speech", "court"}
+    assert set(FAMILIES) == {"news", "speech", "court", "conversation"}
     with pytest.raises(ValueError, match="family"):
         documents("poetry", "tune", [])
     with pytest.raises(ValueError, match="part"):

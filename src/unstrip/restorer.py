@@ -53,7 +53,13 @@ from unstrip.text.tokens import is_stripped
 
 __all__ = [
     "Insertion", "Part", "Restoration", "Restorer", "detect_profile", "restore", "PROFILE_CHOICES",
+    "NUMBER_POLICIES",
 ]
+
+NUMBER_POLICIES = ("keep", "safe", "guess")
+"""How sure a mark that changes a number's value must be: ``keep`` writes none
+(grouping commas only), ``safe`` only with evidence that holds across domains,
+``guess`` whatever the network prefers."""
 
 PROFILE_CHOICES = ("auto", *PROFILES)
 """Profiles a caller may name; ``auto`` detects the damage, any other is obeyed."""
@@ -260,15 +266,20 @@ class Restorer:
 
     def __init__(
         self, model="auto", window: int = 8000, context: int = 400, balance: bool = True,
-        quotes: str = "auto",
+        quotes: str = "auto", vocab: Iterable[str] | None = None, numbers: str = "safe",
     ):
         if window < 4 * context or context < 50:
             raise ValueError("need context >= 50 and window >= 4 * context")
         if quotes not in STYLES:
             raise ValueError(f"unknown quote style {quotes!r}: one of {', '.join(STYLES)}")
+        if numbers not in NUMBER_POLICIES:
+            raise ValueError(
+                f"unknown number policy {numbers!r}: one of {', '.join(NUMBER_POLICIES)}")
         self._model = model
         self.balance = balance
         self.quotes = quotes
+        self.numbers = numbers
+        self.vocab = list(vocab or ())
         self.window = window
         self.context = context
 
@@ -287,6 +298,20 @@ class Restorer:
     def restore_batch(self, texts: Iterable[str], profile: str = "auto") -> list[str]:
         """Restore many texts with the one loaded model."""
         return [self.restore(t, profile) for t in texts]
+
+    def restore_words(self, words: list, profile: str = "auto") -> list:
+        """Restore a list of words (strings, or dicts with a ``"word"`` key), one item out
+        for each in; see :func:`unstrip.transcripts.words.restore_words`."""
+        from unstrip.transcripts.words import restore_words
+
+        return restore_words(self, words, profile)
+
+    def stream(self, lookahead: int = 8, profile: str = "auto"):
+        """A live restorer: ``push(text)`` returns what has become final, ``flush()``
+        the rest; see :class:`unstrip.transcripts.stream.Stream`."""
+        from unstrip.transcripts.stream import Stream
+
+        return Stream(self, lookahead=lookahead, profile=profile)
 
     def explain(self, text: str, profile: str = "auto") -> Restoration:
         """Restore ``text`` and say what was inserted, where and how surely.

@@ -13,8 +13,8 @@ other:
   ``report`` is only ever measured.
 
 Each family has its natural damage: news is restored from the ``seed``
-profile (and also ``lower``), speech and court from ``lower``, the way a
-speech recogniser writes them.
+profile (and also ``lower``), speech, court and conversation from ``lower``,
+the way a speech recogniser writes them.
 
 >>> part_of("bbc-0001"), part_of("bbc-0004")
 ('report', 'tune')
@@ -37,6 +37,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "news": ("bbc", "reuters", "reuters87", "newsarticles"),
     "speech": ("ted",),
     "court": ("scotus",),
+    "conversation": ("dailydialog", "topicalchat", "cornell", "friends"),
 }
 PARTS = ("tune", "report")
 

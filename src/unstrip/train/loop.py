@@ -241,10 +241,12 @@ def read_corpora(paths: list[str], max_train: int | None, max_dev: int | None):
     return train, [d.text for d in dev]
 
 
-#: Named groups of sources a mix may weigh together (the news family of the evaluation sets).
-MIX_GROUPS: dict[str, tuple[str, ...]] = {"news": FAMILIES["news"]}
+#: Named groups of sources a mix may weigh together (families of the evaluation sets).
+MIX_GROUPS: dict[str, tuple[str, ...]] = {
+    "news": FAMILIES["news"], "conversation": FAMILIES["conversation"],
+}
 #: The mix a run gets without ``--mix``: the shares of words each source (or group) makes up.
-DEFAULT_MIX = "news=0.35,ted=0.35,scotus=0.15,speeches=0.1,moby=0.05"
+DEFAULT_MIX = "news=0.3,ted=0.3,scotus=0.13,speeches=0.09,moby=0.03,conversation=0.15"
 
 
 def parse_mix(value: str) -> dict[str, float]:
