@@ -293,7 +293,7 @@ def default_mix(sources: set[str | None]) -> dict[str, float]:
     """:data:`DEFAULT_MIX` less the entries no document has (every document, where none has).
 
     >>> default_mix({"ted", "bbc", "moby"})
-    {'news': 0.466667, 'ted': 0.466667, 'moby': 0.066667}
+    {'news': 0.47619, 'ted': 0.47619, 'moby': 0.047619}
     >>> default_mix({None})
     {}
     """
