@@ -66,7 +66,7 @@ def test_mix_file(tmp_path):
 
 
 def test_default_mix_is_the_shipped_one_over_the_sources_present():
-    full = train.default_mix({"bbc", "ted", "scotus", "speeches", "moby"})
+    full = train.default_mix({"bbc", "ted", "scotus", "speeches", "moby", "friends"})
     assert full == train.parse_mix(train.DEFAULT_MIX)
     assert train.default_mix({"reuters"}) == {"news": 1.0}
 
