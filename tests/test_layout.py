@@ -197,11 +197,9 @@ def test_no_import_path_from_the_runtime_reaches_training_or_evaluation(module):
 
 
 @pytest.mark.parametrize("module,usage", [
-    ("unstrip.wordcontext", "{build,evaluate}"),   # thin modules at the README's old paths
     ("unstrip.train.wordcontext_table", "{build,evaluate}"),
-    ("unstrip.onnx_weights", "model_dir"),
+    ("unstrip.train.onnx_weights", "model_dir"),
     ("unstrip.evaluate.iwslt", "--block"),
-    ("unstrip.baseline", "--out"),                  # the count model's builder, now in train/
     ("unstrip.train.count_model", "--out"),
 ])
 def test_python_m_entry_points_still_run(module, usage):
@@ -209,14 +207,6 @@ def test_python_m_entry_points_still_run(module, usage):
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert usage in out.stdout
-
-
-def test_old_entry_point_paths_hold_no_code():
-    # importing a thin module runs nothing and defines nothing but its docstring
-    for name in ("wordcontext", "onnx_weights"):
-        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
-        body = [n for n in tree.body if not isinstance(n, ast.Expr)]
-        assert len(body) == 1 and isinstance(body[0], ast.If), name
 
 
 #: What each folder may import from the package (besides itself): data flows

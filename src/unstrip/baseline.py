@@ -204,9 +204,3 @@ class BaselineModel:
         prior = self.priors["middle"]
         best = prior.top[0] if prior.top else ""
         return best, prior(best)
-
-
-if __name__ == "__main__":  # the builder lives with the training code
-    from unstrip.train.count_model import main
-
-    raise SystemExit(main())

@@ -30,7 +30,7 @@ neighbour is (a Dirichlet prior of mass ``beta``), and takes the best.
 'States'
 
 The table is counted, and measured, by :mod:`unstrip.train.wordcontext_table`
-(``python -m unstrip.wordcontext build|evaluate``); this module only reads it.
+(``python -m unstrip.train.wordcontext_table build|evaluate``); this module only reads it.
 """
 
 from __future__ import annotations

@@ -151,8 +151,8 @@ def _shape_form(form: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m unstrip.train.count_model CORPUS... --out PATH`` (or ``python -m
-    unstrip.baseline``): count the baseline model from the corpora's train split."""
+    """``python -m unstrip.train.count_model CORPUS... --out PATH``: count the
+    baseline model from the corpora's train split."""
     import argparse
 
     from unstrip.text.corpus import iter_documents

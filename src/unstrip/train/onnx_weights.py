@@ -19,7 +19,7 @@ Dequantised int8 weights are not the float weights they came from: each
 differs by at most half its tensor's scale step. Further training absorbs
 that; the function reports how many tensors were dequantised.
 
-``python -m unstrip.onnx_weights MODEL_DIR`` checks a model directory: it
+``python -m unstrip.train.onnx_weights MODEL_DIR`` checks a model directory: it
 loads the weights into a network and prints the largest difference between
 its logits and onnxruntime's on a sample.
 """
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from unstrip.network.wordpieces import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
     from unstrip.train.network import Config, UnstripNet
 
-    ap = argparse.ArgumentParser(prog="python -m unstrip.onnx_weights",
+    ap = argparse.ArgumentParser(prog="python -m unstrip.train.onnx_weights",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("model_dir", type=Path)
     args = ap.parse_args(argv)

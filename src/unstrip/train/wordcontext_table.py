@@ -11,8 +11,7 @@ training-time tool: the restorer only loads the table it writes
 >>> list(written_words("The group's leader said its fine.", {"groups", "its"}))
 [('groups', 'groups', "group's", 'the', 'leader'), ('its', 'its', 'its', 'said', 'fine')]
 
-From the shell: ``python -m unstrip.wordcontext build|evaluate`` (the old
-path, kept), or ``python -m unstrip.train.wordcontext_table build|evaluate``.
+From the shell: ``python -m unstrip.train.wordcontext_table build|evaluate``.
 ``build`` counts the train split of ``../shared/corpora`` and writes the
 package's table; ``evaluate`` scores dev documents from number 201 on (the
 first 200 are the reported set).
@@ -162,14 +161,14 @@ def evaluate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m unstrip.wordcontext build|evaluate``."""
+    """``python -m unstrip.train.wordcontext_table build|evaluate``."""
     import argparse
     import sys
 
     from unstrip.baseline import BaselineModel
     from unstrip.text.corpus import corpus_files, iter_documents, shared_dir
 
-    ap = argparse.ArgumentParser(prog="python -m unstrip.wordcontext",
+    ap = argparse.ArgumentParser(prog="python -m unstrip.train.wordcontext_table",
                                  description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="count the corpora's train split, write the table")
