@@ -8,7 +8,15 @@ users bring it:
 - news (bbc, reuters, reuters87, newsarticles): `seed` profile (stripped);
 - speech (TED talks): `lower` profile (lowercased and stripped, as a
   speech recogniser writes it), casing accuracy too;
-- court (Supreme Court arguments): `lower` profile.
+- court (Supreme Court arguments): `lower` profile;
+- conversation (written dialogue, typed chat, film and sitcom scripts: one
+  speaker turn a paragraph): `lower` and `seed`, each turn restored alone
+  (as a chat or caption app sends it) and each conversation whole with a
+  turn per line, with the share of lines wrapped in quotes the gold lacks,
+  quote marks written against the gold's, quote and `!` precision.
+
+Every family also gets a "one line alone" row: single sentences (turns, for
+conversation) restored by themselves, at most `--lines` of them.
 
 IWSLT dev2012 is scored by the published protocol on blocks 1-5 with
 `--part tune` and on blocks 6-10 with `--part report`.
@@ -28,12 +36,13 @@ import time
 from tqdm import tqdm
 
 from unstrip import Restorer
+from unstrip.evaluate.conversation import LineScore, sentences, turns
 from unstrip.evaluate.evalsets import FAMILIES, documents
 from unstrip.evaluate.scoring import Score, score_document
 from unstrip.text.corpus import shared_dir
 from unstrip.text.profiles import PROFILES
 
-PROFILE_OF = {"news": "seed", "speech": "lower", "court": "lower"}
+PROFILE_OF = {"news": "seed", "speech": "lower", "court": "lower", "conversation": "lower"}
 BLOCKS = {"tune": "1-5", "report": "6-10"}
 
 
@@ -47,12 +56,41 @@ def score_family(restorer: Restorer, family: str, part: str, profile: str,
     return total
 
 
+def score_lines(restorer: Restorer, family: str, part: str, profile: str,
+                limit: int | None, lines: int | None) -> LineScore:
+    """At most ``lines`` (None: all) single sentences (turns, for conversation) restored
+    alone."""
+    damage = PROFILES[profile]
+    cut = turns if family == "conversation" else sentences
+    total = LineScore(profile)
+    todo = [line for d in documents(family, part, limit=limit) for line in cut(d.text)
+            if len(line.split()) >= 2][:lines]
+    for line in tqdm(todo, desc=f"{family} {part} ({profile}) lines", unit="line",
+                     file=sys.stderr):
+        total.add(line, restorer.restore(damage(line), profile))
+    return total
+
+
+def score_conversations(restorer: Restorer, part: str, profile: str,
+                        limit: int | None) -> LineScore:
+    """Whole conversations restored as one text with a turn per line."""
+    damage = PROFILES[profile]
+    total = LineScore(profile)
+    for d in tqdm(documents("conversation", part, limit=limit), desc=f"conversation {part} "
+                  f"({profile}) whole", unit="doc", file=sys.stderr):
+        gold = "\n".join(turns(d.text))
+        total.add(gold, restorer.restore("\n".join(damage(t) for t in turns(d.text)), profile))
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="auto", help="auto, learned, baseline or a model dir")
     ap.add_argument("--part", choices=("tune", "report"), default="report")
     ap.add_argument("--families", default=",".join(FAMILIES),
-                    help="comma-separated: news, speech, court")
+                    help="comma-separated: " + ", ".join(FAMILIES))
+    ap.add_argument("--lines", type=int, default=300,
+                    help="sentences (turns) a family restored one at a time (0: none)")
     ap.add_argument("--news-lower", action="store_true", help="also news in the lower profile")
     ap.add_argument("--no-iwslt", action="store_true", help="skip IWSLT dev2012")
     ap.add_argument("--limit", type=int, default=None, help="at most N documents a family")
@@ -68,7 +106,19 @@ def main() -> int:
     runs = [(f, PROFILE_OF[f]) for f in args.families.split(",") if f]
     if args.news_lower and "news" in args.families:
         runs.append(("news", "lower"))
+    if "conversation" in args.families.split(","):
+        runs.append(("conversation", "seed"))
     for family, profile in runs:
+        if family == "conversation":  # every turn alone, as a chat app sends them
+            line_score = score_lines(restorer, family, args.part, profile, args.limit, None)
+            rows[f"conversation {args.part} ({profile}) turns alone"] = line_score.figures()
+        elif args.lines:
+            line_score = score_lines(restorer, family, args.part, profile, args.limit, args.lines)
+            rows[f"{family} {args.part} ({profile}) one line alone"] = line_score.figures()
+        if family == "conversation":
+            conv = score_conversations(restorer, args.part, profile, args.limit)
+            rows[f"conversation {args.part} ({profile}) whole, a turn per line"] = conv.figures()
+            continue
         s = score_family(restorer, family, args.part, profile, args.limit)
         marks = s.per_mark()
         row = {"documents": s.documents, "micro_f1": round(s.micro_f1, 4),
