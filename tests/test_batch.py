@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from unstrip.batch import BatchError, Summary, run_batch
 
@@ -227,7 +229,7 @@ def test_dev_split_matches_per_document_restore(tmp_path, restorer):
     assert _read_jsonl(tmp_path / "out.jsonl") == _expected(restorer, docs)
 
 
-# -- bad data and faults (issue 16) -------------------------------------------
+# -- bad data and faults ------------------------------------------------------
 @pytest.fixture(scope="module")
 def baseline():
     from unstrip.restorer import Restorer
@@ -424,3 +426,42 @@ def test_kill_9_of_the_run_takes_its_workers_along(tmp_path):
     finally:
         for pid in _group(proc.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+# -- the run's outcome: every record failed is a failed run ---------------------
+def test_a_run_where_every_record_failed_exits_1_and_says_how_many(tmp_path, capsys):
+    from unstrip.batch import main
+
+    rows = ['{"id": "a", "text": 5}\n', "{oops\n", '{"id": "c", "text": ["x"]}\n']
+    _write_jsonl(tmp_path / "in.jsonl", rows)
+    rc = main([str(tmp_path / "in.jsonl"), str(tmp_path / "o.jsonl"), "--workers", "0",
+               "--model", "baseline", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 1, err
+    assert "no record restored: all 3 failed" in err
+    assert str(tmp_path / "o.jsonl.errors.jsonl") in err
+    assert len(_errors(tmp_path / "o.jsonl")) == 3
+
+
+def test_a_run_with_some_records_restored_exits_0_and_counts_the_failures(tmp_path, capsys):
+    from unstrip.batch import main
+
+    rows = [{"id": "a", "text": "dont go"}, '{"id": "b", "text": 5}\n']
+    _write_jsonl(tmp_path / "in.jsonl", rows)
+    rc = main([str(tmp_path / "in.jsonl"), str(tmp_path / "o.jsonl"), "--workers", "0",
+               "--model", "baseline", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "1 of 2 records restored; 1 failed" in err
+
+
+@given(st.integers(0, 50), st.integers(0, 50))
+def test_summary_fails_exactly_when_records_came_in_and_none_came_out(out, errors):
+    s = Summary(out + errors, out, errors, "e.jsonl")
+    assert s.failed == (out == 0 and errors > 0)
+    assert s.exit_code == (1 if s.failed else 0)
+    report = s.report()
+    if errors:
+        assert f"{errors:,} failed" in report and "e.jsonl" in report
+    else:
+        assert "failed" not in report

@@ -77,6 +77,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -100,14 +101,48 @@ class BatchError(ValueError):
 
 @dataclass(frozen=True)
 class Summary:
-    """Records read, written and sent to the errors file (``in == out + errors``)."""
+    """Records read, written and sent to the errors file (``in == out + errors``).
+
+    A run in which records came in and none was restored failed, whatever
+    the reason of each record: :attr:`exit_code` is then 1, and
+    :meth:`report` says so in words.
+
+    >>> Summary(3, 0, 3, "out.jsonl.errors.jsonl").exit_code
+    1
+    >>> print(Summary(3, 0, 3, "out.jsonl.errors.jsonl").report())
+    no record restored: all 3 failed (reasons in out.jsonl.errors.jsonl)
+    >>> s = Summary(3, 2, 1, "e.jsonl")
+    >>> s.exit_code, s.report()
+    (0, '2 of 3 records restored; 1 failed (reasons in e.jsonl)')
+    """
 
     records_in: int
     records_out: int
     errors: int
+    errors_path: str | None = dataclass_field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"in={self.records_in} out={self.records_out} errors={self.errors}"
+
+    @property
+    def failed(self) -> bool:
+        """Records came in and none was restored."""
+        return self.records_in > 0 and self.records_out == 0
+
+    @property
+    def exit_code(self) -> int:
+        """What the command exits with: 1 when :attr:`failed`, else 0."""
+        return 1 if self.failed else 0
+
+    def report(self) -> str:
+        """One line for people: how many records were restored and how many failed."""
+        where = f" (reasons in {self.errors_path})" if self.errors and self.errors_path else ""
+        if self.failed:
+            return f"no record restored: all {self.errors:,} failed{where}"
+        if not self.records_in:
+            return "no records in the input"
+        line = f"{self.records_out:,} of {self.records_in:,} records restored"
+        return line + (f"; {self.errors:,} failed{where}" if self.errors else "")
 
 
 class _Bad:
@@ -851,7 +886,7 @@ def run_batch(
         if bar is not None:
             bar.close()
 
-    summary = Summary(state["done"], state["out"], state["errors"])
+    summary = Summary(state["done"], state["out"], state["errors"], str(err_dst))
     assert summary.records_in == summary.records_out + summary.errors, summary
     if summary.records_in and not summary.records_out and only_missing:
         raise BatchError(f"{src}: no record has a field {field!r}")
@@ -893,8 +928,8 @@ def main(argv: list[str] | None = None) -> int:
     except BatchError as exc:
         print(f"unstrip: {exc}", file=sys.stderr)
         return 2
-    print(f"unstrip batch: {s}", file=sys.stderr)
-    return 0
+    print(f"unstrip batch: {s}; {s.report()}", file=sys.stderr)
+    return s.exit_code
 
 
 if __name__ == "__main__":

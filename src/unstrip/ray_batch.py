@@ -418,4 +418,4 @@ def run_ray_batch(
         os.replace(tmp, err_dst)
     shutil.rmtree(partial / "_errors", ignore_errors=True)
     os.replace(partial, dst)
-    return Summary(out + errors, out, errors)
+    return Summary(out + errors, out, errors, str(err_dst))

@@ -52,6 +52,7 @@ import string
 from collections.abc import Callable
 
 __all__ = [
+    "DESCRIPTIONS",
     "LOWERED_PROFILES",
     "PROFILES",
     "STRIP_PROFILES",
@@ -60,6 +61,7 @@ __all__ = [
     "mojibake",
     "newlines",
     "punct",
+    "profile_help",
     "punct_lower",
     "seed",
     "word",
@@ -160,6 +162,34 @@ PROFILES: dict[str, Callable[[str], str]] = {
     "mojibake": mojibake,
 }
 """Every damage profile by name."""
+
+DESCRIPTIONS: dict[str, str] = {
+    "auto": "detect the damage line by line (the default)",
+    "seed": "only ASCII letters, digits and spaces left: punctuation, apostrophes and line "
+            "breaks stripped",
+    "lower": "seed, then lowercased: speech-recogniser output",
+    "newlines": "punctuation kept, line breaks flattened to spaces",
+    "punct": "ASCII punctuation deleted; curly quotes, dashes, accents and line breaks kept",
+    "word": "everything but letters, digits, _ and whitespace deleted (any script's "
+            "punctuation, symbols, emoji)",
+    "punct-lower": "punct, then lowercased",
+    "word-lower": "word, then lowercased",
+    "mojibake": "UTF-8 text read as Windows-1252 (Itâ€™s for It’s)",
+}
+"""One line per profile (and ``auto``) saying what damage it names, for ``--help``.
+
+>>> set(DESCRIPTIONS) == {"auto", *PROFILES}
+True
+>>> print(profile_help())  # doctest: +ELLIPSIS
+auto: detect the damage line by line (the default); seed: only ASCII letters, ...
+"""
+
+
+def profile_help(names=None) -> str:
+    """The descriptions of ``names`` (default: every profile and ``auto``) as one paragraph,
+    ``name: what it is`` joined by semicolons."""
+    return "; ".join(f"{n}: {DESCRIPTIONS[n]}" for n in (names or DESCRIPTIONS))
+
 
 STRIP_PROFILES = ("seed", "lower", "newlines", "punct", "word", "punct-lower", "word-lower")
 """Profiles that only delete characters (or fold case / whitespace), so a

@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                                  description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="count the corpora's train split, write the table")
+    b.add_argument("corpus", nargs="*", type=Path,
+                   help="JSONL(.gz) or .txt files whose train split is counted "
+                   "(default: every corpus in ../shared/corpora)")
     b.add_argument("--out", type=Path, default=WORD_CONTEXT_PATH)
     b.add_argument("--min-count", type=int, default=2)
     b.add_argument("--beta", type=float, default=10.0)
@@ -188,12 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     shared = shared_dir()
-    if shared is None:
+    given = getattr(args, "corpus", None)
+    if shared is None and not given:
         print("../shared is absent: no corpora to count", file=sys.stderr)
         return 1
     lexicon = BaselineModel.load().lexicon
     if args.command == "build":
-        docs = (d.text for d in iter_documents(corpus_files(shared), split="train"))
+        files = given or corpus_files(shared)
+        docs = (d.text for d in iter_documents(files, split="train"))
         table = build(docs, lexicon, args.min_count, args.beta, args.weight,
                       args.sure, progress=True, echo=args.echo)
         table.save(args.out)
