@@ -2,7 +2,7 @@
 
 A batch run over a real corpus meets every kind of bad line, and sometimes
 the OOM killer. This builds a JSONL of ``--lines`` lines (default 2,000)
-holding every kind issue 16 names: invalid UTF-8, lone surrogates in an
+holding every kind of bad record: invalid UTF-8, lone surrogates in an
 extra field and in the id of a record that is itself an error, a raw CR
 inside a record, lines that are not JSON, missing, null and number texts,
 duplicate ids, duplicate keys, NaN, ``1e400``, two 1 MB texts, a key that

@@ -37,7 +37,7 @@ The parts (``--parts`` picks some; ``--docs N`` takes fewer corpus documents):
 
 Each item is ``{"key": ..., "out": ...}``; an item's output is whatever the
 code returned, turned into JSON. The record of the repository's
-``runs/fixed-before`` was made before the layout refactor (issue 17).
+``runs/fixed-before`` was made before the package was split into folders.
 """
 
 from __future__ import annotations

@@ -18,8 +18,7 @@
 #
 # The batches are the training loop's defaults: windows of about one length per
 # batch (--length-pool 64) and no attention dropout (the fused attention kernel).
-# The shipped network's two runs (stops 22 and 23) predate both: a plain shuffle
-# and attention dropout 0.1 (EXTRA="--length-pool 1 --attention-dropout 0.1").
+# Older runs used a plain shuffle and attention dropout 0.1 (EXTRA="--length-pool 1 --attention-dropout 0.1").
 #
 # Settings by environment: DEVICE (auto), BATCH (256), LR (2e-4), WORDS (mix words,
 # default 20000000), WORKERS (encoding processes, default: the CPU count), INIT_FROM,

@@ -11,8 +11,8 @@ nothing else uses the CPU: a figure measured beside other work is noise.
 
 Variants: base (the defaults: bf16 autocast, window 256, batches of windows
 of about one length, `--length-pool 64`, no attention dropout, so the fused
-attention kernel), stop22 (the defaults before stop 23: a plain shuffle,
-batches padded to their longest window, and attention dropout 0.1), plain
+attention kernel), legacy (a plain shuffle, batches padded to their longest
+window, and attention dropout 0.1, as in older runs), plain
 (base with a plain shuffle), attdrop (base with attention dropout 0.1), fp32, window128 (shorter
 windows: less attention per piece), frozen (word-piece embeddings fixed: no
 gradient or AdamW update for half the weights), frozen128 (both).
@@ -34,7 +34,7 @@ from unstrip.train.loop import main as train_main
 MODEL = Path(__file__).resolve().parents[1] / "src" / "unstrip" / "data" / "model"
 VARIANTS = {
     "base": [],
-    "stop22": ["--length-pool", "1", "--attention-dropout", "0.1"],
+    "legacy": ["--length-pool", "1", "--attention-dropout", "0.1"],
     "plain": ["--length-pool", "1"],
     "attdrop": ["--attention-dropout", "0.1"],
     "fp32": ["--bf16", "off"],

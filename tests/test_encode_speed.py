@@ -1,4 +1,4 @@
-"""WordPieces.encode works out each distinct piece once and remembers it (issue 18).
+"""WordPieces.encode works out each distinct piece once and remembers it.
 
 What a piece turns into (word pieces, spans, casing) is remembered per piece
 as written, across texts, in a bounded memory; how a piece joins the one

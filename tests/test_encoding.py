@@ -306,7 +306,7 @@ def test_explain_nothing_to_do():
     assert fix_encoding_and_explain("") == ("", [])
 
 
-# --- (f) other damage that looks like a dropped byte (issues 15 and 16) ------
+# --- (f) other damage that looks like a dropped byte ---------------------
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Every damage profile is restored as the caller asks, and nothing it kept changes.
 
-Issue 14: an explicit ``--profile`` is obeyed, ``auto`` decides per line over
+An explicit ``--profile`` is obeyed, ``auto`` decides per line over
 the whole input, U+FFFD does not make a text "punctuated", ``newlines`` puts
 paragraph breaks back, and ``punct`` / ``word`` (and their lowercased forms)
 restore around kept non-ASCII letters as around ASCII ones.

@@ -1,4 +1,4 @@
-"""The shortcuts taken for speed (issue 18) answer exactly what the long way answers.
+"""The shortcuts taken for speed answer exactly what the long way answers.
 
 ``tokens.pieces`` keeps the pieces of recent texts and the cuts of each run,
 ``lexicon`` remembers its answers per lexicon and word, ``alignment.align``

@@ -53,7 +53,7 @@ class Piece:
 def is_stripped(text: str) -> bool:
     """Does ``text`` consist only of what the seed profile keeps?
 
-    >>> is_stripped("dont stop 20"), is_stripped("don't")
+    >>> is_stripped("dont go 20"), is_stripped("don't")
     (True, False)
     """
     return _NOT_STRIPPED.search(text) is None
