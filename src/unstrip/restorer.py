@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from unstrip.decode.cues import EXCLAIM, UNCUED, WHOLE_LINE, require_cues
 from unstrip.decode.prediction import Prediction, strip_seed_complements
 from unstrip.decode.quotes import STYLES, choose_style, harmonize, style_votes
 from unstrip.decode.rules import balance
@@ -122,6 +123,9 @@ class Insertion:
     insert: str
     confidence: float
     pass_name: str | None = None
+    why: str | None = None
+    """For a quote pair's opening mark, what made it a quotation
+    (:func:`unstrip.decode.cues.require_cues`: ``"quote after 'said'"``)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ def _with_pass(entry: dict) -> dict:
     {'offset': 3, 'insert': "'", 'confidence': 1.0, 'pass': 'lexicon'}
     """
     entry["pass"] = entry.pop("pass_name")
+    if entry.get("why", "") is None:
+        del entry["why"]
     return entry
 
 
@@ -282,6 +288,9 @@ class Restorer:
         self.vocab = list(vocab or ())
         self.window = window
         self.context = context
+        self.cues = {"uncued": UNCUED, "whole_line": WHOLE_LINE, "exclaim": EXCLAIM}
+        """The confidences an inserted quote pair without a cue, one around a whole line,
+        and a ``!`` need (:func:`unstrip.decode.cues.require_cues`); 0 writes them all."""
 
     @cached_property
     def model(self):
@@ -330,11 +339,13 @@ class Restorer:
         result = Restoration("", "empty", encoding_repairs=repairs)
         pieces: list[str] = []
         tally = [0.0] * 4  # quote styles so far (unstrip.decode.quotes.style_votes)
+        repaired = _repaired_positions(repairs)
         for pos, part, flat in _parts([text]):
             if flat is None:  # a line break
                 pieces.append(part)
                 continue
-            kind = _decide(part, profile, flat)
+            kind = _decide(part, profile, flat,
+                           any(pos <= at < pos + len(part) for at in repaired))
             if kind != "empty":
                 result.parts.append(Part(pos, pos + len(part), kind))
             if kind in RESTORED_PROFILES:
@@ -342,12 +353,12 @@ class Restorer:
                     [part], kind, self._pairs(part, kind), tally
                 ):
                     pieces.append(_render(ins, kept))
-                    ins_by, case_by = by or (None, None)
+                    ins_by, case_by, why = by or (None, None, {})
                     for k, ins_k in enumerate(ins):
                         if ins_k:
                             result.insertions.append(Insertion(
                                 pos + base + k, ins_k, round(conf[k], 4),
-                                ins_by[k] or None if ins_by else None))
+                                ins_by[k] or None if ins_by else None, why.get(k)))
                     for k, (a, b) in enumerate(zip(core, kept, strict=False)):
                         if a != b:
                             sure = 1.0 if case_conf is None else case_conf[k]
@@ -384,9 +395,11 @@ class Restorer:
             if flat is None:
                 yield part
                 continue
+            fixed = part
             if repair and not part.isascii():
-                part = fix_encoding(part)
-            kind = _decide(part, profile, flat)
+                fixed = fix_encoding(part)
+            kind = _decide(fixed, profile, flat, fixed != part)
+            part = fixed
             if kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_windows(
                     [part], kind, self._pairs(part, kind), tally
@@ -464,6 +477,9 @@ class Restorer:
                 # punct keeps curly marks: its insertions stay ASCII
                 styled = harmonize(buf[:win_end], pred.insertions, style)
             balanced = balance(styled, pred.confidence) if self.balance else styled
+            balanced, reasons = require_cues(
+                buf[:win_end], balanced, pred.confidence, line_start=line_start,
+                line_end=win_end == limit and (brk is not None or final), **self.cues)
             # Whatever the model (the count baseline, the learned decoder, any
             # object with ``predict``): insertions hold only what seed deletes.
             ins = strip_seed_complements(balanced[done:stop])
@@ -477,7 +493,8 @@ class Restorer:
             case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
             by = None
             if pred.passes is not None and pred.case_passes is not None:
-                by = (pred.passes[done:stop], pred.case_passes[done:end])
+                by = (pred.passes[done:stop], pred.case_passes[done:end],
+                      {g - done: r for g, r in reasons.items() if done <= g < stop})
             yield base + done, core, ins, pred.confidence[done:stop], kept, case_conf, by
             if last and brk is None:
                 return
@@ -710,13 +727,37 @@ def _spread(insertion: str, region: str, gap: int) -> dict[int, str]:
     return out
 
 
-def _decide(part: str, profile: str, flat: bool) -> str:
-    """The damage a part is treated as: the caller's profile, or under ``auto`` what it shows."""
+def _decide(part: str, profile: str, flat: bool, repaired: bool = False) -> str:
+    """The damage a part is treated as: the caller's profile, or under ``auto`` what it shows.
+
+    A part whose encoding was repaired and that then shows only the marks a
+    writer types beyond ASCII (curly quotes, dashes) was damaged by its
+    encoding alone: it was written with punctuation, and gets only the repair.
+
+    >>> _decide("don’t", "auto", False, repaired=True), _decide("don’t", "auto", False)
+    ('punctuated', 'punct-lower')
+    """
     if not part.strip():
         return "empty"
     if profile in ("auto", "mojibake"):
-        return detect_profile(part, flattened=flat)
+        kind = detect_profile(part, flattened=flat)
+        if repaired and kind.startswith(("punct", "word")):
+            return "punctuated"
+        return kind
     return profile
+
+
+def _repaired_positions(repairs: list[Repair]) -> list[int]:
+    """Where each encoding repair's result starts in the repaired text.
+
+    >>> _repaired_positions([Repair("decode", 3, "â€™", "’"), Repair("decode", 9, "Ã©", "é")])
+    [3, 7]
+    """
+    out, shift = [], 0
+    for r in repairs:
+        out.append(r.position + shift)
+        shift += len(r.after) - len(r.before)
+    return out
 
 
 def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:

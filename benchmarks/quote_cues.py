@@ -1,0 +1,93 @@
+"""Choose the confidences that uncued quote pairs and ``!`` need, on the tune sets.
+
+An inserted pair of quotes without a speech verb or colon beside it, a pair
+around a whole line, and an inserted ``!`` are written only above a
+confidence (`unstrip.decode.cues`). This script restores the tune sets once
+per setting, with the network's scores cached so that only decoding runs
+again, and prints per setting: conversation turns alone (lower and seed:
+share of turns wrapped in quotes the gold lacks, quote and ``!`` precision,
+micro-F1), news (seed: quote F1, micro-F1) and TED talks (lower: quote F1,
+micro-F1).
+
+    python benchmarks/quote_cues.py --part tune
+    python benchmarks/quote_cues.py --settings 0,0,0 0.9,0.98,0.6
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from _report import command_line
+from tqdm import tqdm
+
+import unstrip.restorer as restorer_module
+from unstrip import Restorer
+from unstrip.evaluate.conversation import LineScore, turns
+from unstrip.evaluate.evalsets import documents
+from unstrip.text.corpus import shared_dir
+from unstrip.text.profiles import PROFILES
+
+
+def _cached(predict):
+    """``predict`` remembering its answers, so a second decoding skips the network."""
+    memo: dict = {}
+
+    def run(model, text, kind, pairs=None):
+        key = (text, kind)
+        if key not in memo:
+            memo[key] = predict(model, text, kind, pairs)
+        return memo[key]
+    return run
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="auto")
+    ap.add_argument("--part", choices=("tune", "report"), default="tune")
+    ap.add_argument("--news", type=int, default=120, help="news documents")
+    ap.add_argument("--ted", type=int, default=12, help="TED talks")
+    ap.add_argument("--turns", type=int, default=None, help="conversation turns (all)")
+    ap.add_argument("--settings", nargs="+",
+                    default=["0,0,0", "0.8,0.95,0.5", "0.9,0.98,0.6", "0.95,0.99,0.7",
+                             "0.98,1.01,0.8"],
+                    help="uncued,whole_line,exclaim confidences, one setting each")
+    args = ap.parse_args()
+    if shared_dir() is None:
+        print("../shared is absent: nothing to measure on", file=sys.stderr)
+        return 1
+    restorer_module._predict_kind = _cached(restorer_module._predict_kind)
+    restorer = Restorer(args.model)
+    lines = [t for d in documents("conversation", args.part) for t in turns(d.text)
+             if len(t.split()) >= 2][:args.turns]
+    news = documents("news", args.part, limit=args.news)
+    ted = documents("speech", args.part, limit=args.ted)
+    t0 = time.perf_counter()
+    print(command_line("quote_cues.py"))
+    print("uncued whole  exclaim | conv lower: wrapped quoteP !P micro | conv seed: wrapped "
+          "quoteP !P micro | news: quoteF1 micro | ted: quoteF1 micro")
+    for setting in args.settings:
+        uncued, whole, exclaim = (float(x) for x in setting.split(","))
+        restorer.cues = {"uncued": uncued, "whole_line": whole, "exclaim": exclaim}
+        row = [f"{uncued:<6} {whole:<6} {exclaim:<7}"]
+        for profile in ("lower", "seed"):
+            score = LineScore(profile)
+            for line in tqdm(lines, desc=f"{setting} conversation {profile}", file=sys.stderr):
+                score.add(line, restorer.restore(PROFILES[profile](line), profile))
+            f = score.figures()
+            row.append(f"{f['wrapped_share']:.3f} {f['quote_precision']:.3f} "
+                       f"{f['exclamation_precision']:.3f} {f['micro_f1']:.4f}")
+        for docs, profile in ((news, "seed"), (ted, "lower")):
+            score = LineScore(profile)
+            for d in tqdm(docs, desc=f"{setting} {profile}", file=sys.stderr):
+                score.add(d.text, restorer.restore(PROFILES[profile](d.text), profile))
+            marks = score.score.per_mark()
+            row.append(f"{marks['quote']['f1']:.3f} {score.score.micro_f1:.4f}")
+        print(" | ".join(row), flush=True)
+    print(f"time: {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

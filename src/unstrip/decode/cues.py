@@ -1,0 +1,165 @@
+"""Marks that need evidence: inserted quote pairs and exclamation marks.
+
+A network trained mostly on news, where a first-person statement is nearly
+always a quotation, wraps talk in quotes nobody wrote: a chat turn
+``hello how are you`` came back as ``"Hello, how are you?"``. A reader is
+misled by a wrong quote more than helped by a right one, so an inserted pair
+of double quotes is kept only with a cue:
+
+- a speech verb just outside it (``he said``, ``she asked``, ``told
+  reporters``: :data:`SPEECH_WORDS`, within :data:`CUE_WORDS` words before
+  the opening quote or after the closing one), or a colon right before it;
+- else the network's confidence in both marks of at least ``uncued`` (a
+  quoted title or a scare quote the network is sure of);
+- a pair around a whole line (nothing outside it on its line) has no room
+  for a cue: it needs ``whole_line``.
+
+A pair that fails loses both marks; nothing else changes, and kept text never
+does. An inserted ``!`` below ``exclaim`` becomes ``.``.
+
+>>> from unstrip.text.alignment import apply
+>>> text = "hello how are you"
+>>> ins = [""] * (len(text) + 1)
+>>> ins[0], ins[5], ins[17] = '"', ",", '?"'
+>>> conf = [0.9] * len(ins)
+>>> out, why = require_cues(text, ins, conf)
+>>> apply(text, out)
+'hello, how are you?'
+>>> text = "go home he said"
+>>> ins = [""] * (len(text) + 1)
+>>> ins[0], ins[7] = '"', ',"'
+>>> out, why = require_cues(text, ins, [0.6] * len(ins))
+>>> apply(text, out), why[0]
+('"go home," he said', "quote before 'said'")
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["CUE_WORDS", "SPEECH_WORDS", "require_cues"]
+
+SPEECH_WORDS = frozenset("""
+said says say saying told tells tell telling asked asks ask asking added adds adding
+wrote writes write writing replied replies reply explained explains insisted insists
+stated states declared declares announced announces argued argues noted notes warned
+warns claimed claims recalled recalls shouted shouts yelled yells whispered whispers
+continued continues thought thinks wondered wonders cried cries screamed exclaimed
+according quoted quote quoting read reads reading remarked answered answers responded
+responds admitted admits acknowledged suggested suggests urged urges promised promises
+called calls titled headlined entitled dubbed labelled labeled known
+""".split())
+"""Words that introduce or follow a quotation (``he said``, ``according to``)."""
+
+CUE_WORDS = 4
+"""How many words before an opening quote or after a closing one are searched for a cue."""
+
+UNCUED = 0.9
+"""Confidence both marks of a pair without a cue need (chosen on the tune sets)."""
+
+WHOLE_LINE = 0.98
+"""Confidence both marks of a pair around a whole line need (chosen on the tune sets)."""
+
+EXCLAIM = 0.6
+"""Confidence an inserted ``!`` needs; below it the ``!`` becomes ``.``."""
+
+_OPENERS = frozenset('"“')
+_CLOSERS = frozenset('"”')
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+def _pairs(insertions: Sequence[str]) -> list[tuple[int, int]]:
+    """Gaps of each inserted double-quote pair ``(open gap, close gap)``, in order."""
+    pairs: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for g, s in enumerate(insertions):
+        for ch in s:
+            if ch == "“" or (ch == '"' and open_at is None):
+                open_at = g
+            elif ch in _CLOSERS and open_at is not None:
+                pairs.append((open_at, g))
+                open_at = None
+    return pairs
+
+
+def _cue(text: str, insertions: Sequence[str], start: int, end: int) -> str | None:
+    """What makes the pair at gaps ``start`` (open) and ``end`` (close) a quotation."""
+    head = insertions[start]
+    g = start
+    while g > 0 and text[g - 1].isspace() and ":" not in head:
+        g -= 1
+        head = insertions[g] + head
+    if ":" in head or text[:g].endswith(":"):
+        return "quote after a colon"
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before = _WORD.findall(text[line_start:start])[-CUE_WORDS:]
+    after = _WORD.findall(text[end:line_end])[:CUE_WORDS]
+    for word in reversed(before):
+        if word.lower() in SPEECH_WORDS:
+            return f"quote after {word.lower()!r}"
+    for word in after:
+        if word.lower() in SPEECH_WORDS:
+            return f"quote before {word.lower()!r}"
+    return None
+
+
+def _whole_line(text: str, start: int, end: int, line_start: bool, line_end: bool) -> bool:
+    """Nothing but the quoted words on the pair's line (of the window seen)."""
+    left = text[:start]
+    cut = left.rfind("\n")
+    if cut < 0 and not line_start:
+        return False
+    right = text[end:]
+    stop = right.find("\n")
+    if stop < 0 and not line_end:
+        return False
+    return not left[cut + 1:].strip() and not (right if stop < 0 else right[:stop]).strip()
+
+
+def require_cues(
+    text: str, insertions: Sequence[str], confidence: Sequence[float],
+    uncued: float = UNCUED, whole_line: float = WHOLE_LINE, exclaim: float = EXCLAIM,
+    line_start: bool = True, line_end: bool = True,
+) -> tuple[list[str], dict[int, str]]:
+    """The insertions with uncued quote pairs and unsure ``!`` removed, and why each kept
+    pair was kept (gap of its opening quote -> reason).
+
+    ``text`` is the (stripped) text the insertions belong to, ``insertions[g]``
+    the string at its gap ``g`` and ``confidence[g]`` the network's confidence
+    in it. ``line_start`` / ``line_end``: whether the text begins / ends at a
+    line's start / end (a window cut from a longer line does not).
+    """
+    out = list(insertions)
+    why: dict[int, str] = {}
+    for start, end in _pairs(out):
+        sure = min(confidence[start], confidence[end])
+        cue = _cue(text, out, start, end)
+        if _whole_line(text, start, end, line_start, line_end):
+            keep = sure >= whole_line
+            reason = f"quote pair around the whole line, confidence {sure:.2f}"
+        elif cue:
+            keep, reason = True, cue
+        else:
+            keep = sure >= uncued
+            reason = f"quote pair without a cue, confidence {sure:.2f}"
+        if keep:
+            why[start] = reason
+            continue
+        out[start] = _drop_one(out[start], _OPENERS, last=True)
+        out[end] = _drop_one(out[end], _CLOSERS, last=False)
+    for g, s in enumerate(out):
+        if "!" in s and confidence[g] < exclaim:
+            out[g] = s.replace("!", ".")
+    return out, why
+
+
+def _drop_one(s: str, chars: frozenset, last: bool) -> str:
+    """``s`` less one of ``chars``: the last one (an opener) or the first (a closer)."""
+    idx = [i for i, ch in enumerate(s) if ch in chars]
+    if not idx:
+        return s
+    i = idx[-1] if last else idx[0]
+    return s[:i] + s[i + 1:]
