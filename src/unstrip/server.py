@@ -12,7 +12,12 @@ loop keeps answering (``/healthz`` stays fast while a long text is restored).
 
 Endpoints
 ---------
-``POST /v1/restore``       ``{"text": str, "profile"?: "auto"|"seed"|"lower"|"newlines"|...}``
+``POST /v1/restore``       ``{"text": str, "profile"?: "auto"|"seed"|"lower"|"newlines"|...,
+                           "numbers"?: "keep"|"safe"|"guess", "vocab"?: [str]}``
+``POST /v1/restore-words`` ``{"words": [...]}``, Whisper's ``{"segments": [...]}`` or Vosk's
+                           ``{"result": [...]}`` -> the same shape, each word restored
+``WS   /v1/stream``        a live stream: text frames in, final text frames out
+                           (``?lookahead=8&profile=auto``; see :func:`create_app`)
 ``POST /v1/fix-encoding``  ``{"text": str}`` -> ``{"text", "repairs"}``
 ``GET  /healthz``          ``{"status": "ok", "model": "learned (...)"}``
 ``GET  /``                 a web page: paste text, restore it, see every insertion
@@ -36,7 +41,24 @@ Example::
 
 ``offset`` is a gap of the input after encoding repair (0 = before the first
 character); ``recased`` lists ``{"offset", "to", "confidence"}`` for letters
-of lowercased input whose case changed.
+of lowercased input whose case changed. ``numbers`` says how sure a mark that
+changes a number's value must be (:data:`unstrip.restorer.NUMBER_POLICIES`;
+the server's setting when left out) and ``vocab`` lists written forms to use
+for the words that match them (``["TED", "iPhone"]``); both apply to that
+request only, on the one loaded model.
+
+Live streams
+------------
+``/v1/stream`` restores a live transcript with :class:`unstrip.transcripts.stream.Stream`:
+the client sends text frames, pieces of the transcript cut anywhere; the
+server answers with text frames holding restored text that is final, as soon
+as it is (once ``lookahead`` words follow it). An empty text frame ends the
+stream: the server sends the rest (one frame, possibly empty) and closes with
+1000. The concatenation of the server's frames is the restored transcript,
+the same however the client cut it. A binary frame is answered with the rest
+of what was received and a close with 1003; a frame that would hold back more
+than :data:`STREAM_MAX_HELD` characters with the rest and 1009; bad query
+parameters close the stream with 1008 and the reason.
 
 Time limits and cancellation
 ----------------------------
@@ -89,18 +111,20 @@ from typing import Literal, get_args
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
 from unstrip.models import describe
-from unstrip.restorer import PROFILE_CHOICES, Restorer
+from unstrip.restorer import NUMBER_POLICIES, PROFILE_CHOICES, Restorer
 from unstrip.text.encoding import fix_encoding_and_explain
+from unstrip.transcripts.stream import MAX_LOOKAHEAD, Stream
 
 __all__ = ["create_app", "serve", "main", "DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT",
-           "HeaderTimeoutH11", "LONG_TEXT"]
+           "HeaderTimeoutH11", "LONG_TEXT", "STREAM_MAX_HELD"]
 
 DEFAULT_MAX_BYTES = 1_000_000
 """Largest request body accepted, in bytes (413 above it)."""
@@ -130,8 +154,24 @@ _DRAIN_LIMIT = 16_000_000
 """An over-limit body up to this size is read and dropped before the 413 is sent, so the
 client sees the answer instead of a reset connection; a larger one is cut off."""
 
+STREAM_MAX_HELD = 4096
+"""Most characters a live stream holds back at once (what it received and has not shown,
+with the frame just received); a frame past it closes the stream with 1009. Streams are
+for live text: each word costs a network call on a window around it, so a long text is
+restored much sooner by ``POST /v1/restore``."""
+
+MAX_VOCAB = 10_000
+"""Most entries a request's ``vocab`` may hold."""
+
 Profile = Literal[PROFILE_CHOICES]  # the restorer's choices, whatever they are
 assert set(get_args(Profile)) == set(PROFILE_CHOICES)
+Numbers = Literal[NUMBER_POLICIES]
+assert set(get_args(Numbers)) == set(NUMBER_POLICIES)
+_NUMBERS_HELP = ("How sure a mark that changes a number's value must be: keep (none), safe "
+                 "(only with evidence that holds across domains), guess (whatever the network "
+                 "prefers); default: the server's setting (safe).")
+_VOCAB_HELP = ("Written forms to use for the words that match them, such as TED, iPhone or "
+               "COVID-19; a form is used where damaging it gives the input word.")
 
 
 # -- request and response bodies ----------------------------------------------------------
@@ -153,11 +193,58 @@ class RestoreRequest(BaseModel):
 
     text: str = Field(description="The damaged text (may be empty).")
     profile: Profile = Field("auto", description="Damage to assume; auto detects it.")
+    numbers: Numbers | None = Field(None, description=_NUMBERS_HELP)
+    vocab: list[str] = Field(default_factory=list, max_length=MAX_VOCAB,
+                             description=_VOCAB_HELP)
 
     @field_validator("text")
     @classmethod
     def _encodable(cls, v: str) -> str:
         return _no_surrogates(v)
+
+    @field_validator("vocab")
+    @classmethod
+    def _encodable_forms(cls, v: list[str]) -> list[str]:
+        return [_no_surrogates(form) for form in v]
+
+
+class RestoreWordsRequest(BaseModel):
+    """Timed words to restore: a list of words, Whisper's segments or Vosk's result.
+
+    Exactly one of ``words``, ``segments`` and ``result`` is given. A word is
+    a string or an object with a ``"word"`` string; its other keys (times,
+    confidences) come back untouched. With ``segments`` or ``result`` every
+    other key of the recogniser's output (``"text"``, ``"language"``) comes
+    back too, ``"text"`` rebuilt from the restored words.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"words": [{"word": "dont", "start": 0.0, "end": 0.3},
+                   {"word": "go", "start": 0.3, "end": 0.5}], "profile": "auto"},
+        {"segments": [{"text": " its late", "words": [{"word": " its", "start": 0.0},
+                                                      {"word": " late", "start": 0.2}]}]},
+        {"result": [{"word": "its", "conf": 1.0}, {"word": "late", "conf": 0.9}],
+         "text": "its late"},
+    ]})
+
+    words: list | None = Field(None, description="Words: strings or {\"word\": str, ...}.")
+    segments: list | None = Field(
+        None, description="Whisper's segments, each with its \"words\" list.")
+    result: list | None = Field(None, description="Vosk's word list.")
+    profile: Profile = Field("auto", description="Damage to assume; auto detects it.")
+    numbers: Numbers | None = Field(None, description=_NUMBERS_HELP)
+    vocab: list[str] = Field(default_factory=list, max_length=MAX_VOCAB,
+                             description=_VOCAB_HELP)
+
+
+class RestoreWordsResponse(BaseModel):
+    """The words as restored, in the shape they came in."""
+
+    model_config = ConfigDict(extra="allow")
+
+    words: list | None = None
+    segments: list | None = None
+    result: list | None = None
 
 
 class FixEncodingRequest(BaseModel):
@@ -181,6 +268,8 @@ class InsertionOut(BaseModel):
     confidence: float = Field(description="The model's confidence, 0..1.")
     pass_name: str | None = Field(default=None, alias="pass",
                                   description="The decoding pass that made it.")
+    why: str | None = Field(default=None, description="For an inserted quotation's opening "
+                            "mark, what made it a quotation (absent when not said).")
 
 
 class RecaseOut(BaseModel):
@@ -498,8 +587,218 @@ _malloc_trim = None
 def _json(model: type[BaseModel], payload: dict) -> Response:
     """``payload`` checked against ``model`` (and cut down to its fields) and serialised
     here, in the worker thread, not on the event loop."""
-    return Response(model.model_validate(payload).model_dump_json(by_alias=True),
-                    media_type="application/json")
+    return Response(
+        model.model_validate(payload).model_dump_json(by_alias=True, exclude_unset=True),
+        media_type="application/json")
+
+
+# -- per-request settings, word lists and live streams --------------------------------------
+def _configured(restorer, numbers: str | None, vocab: list[str]):
+    """``restorer`` with one request's number policy and vocabulary.
+
+    A shallow copy that shares the loaded model (nothing is loaded or
+    built), or ``restorer`` itself when the request changes neither. The
+    request's forms come before the server's, so they win where both match.
+
+    >>> r = Restorer("baseline")
+    >>> _configured(r, None, []) is r, _configured(r, "keep", ["TED"]).numbers, r.numbers
+    (True, 'keep', 'safe')
+    """
+    if (numbers is None or numbers == getattr(restorer, "numbers", None)) and not vocab:
+        return restorer
+    clone = copy.copy(restorer)
+    if numbers is not None:
+        clone.numbers = numbers
+    if vocab:
+        clone.vocab = [*vocab, *getattr(restorer, "vocab", ())]
+    return clone
+
+
+_Problem = tuple[list, str, str]  # (loc, message, type) of one thing wrong in a request
+
+
+def _invalid(problems: list[_Problem]) -> JSONResponse:
+    """422 in the shape of :func:`_invalid_request`: one entry per problem (at most 20)."""
+    detail = [{"loc": [_clean(x) for x in loc], "msg": _clean(msg), "type": kind}
+              for loc, msg, kind in problems[:20]]
+    summary = "; ".join(f"{'.'.join(str(x) for x in d['loc'])}: {d['msg']}" for d in detail)
+    return JSONResponse({"detail": detail, "message": f"invalid request: {summary}"}, 422)
+
+
+def _bad_words(items: list, loc: list) -> list[_Problem]:
+    """What is wrong with the words of a list: each problem names the word's index.
+
+    >>> _bad_words(["a", {"word": "b"}, {"start": 0.5}, 7], ["body", "words"])[0]
+    (['body', 'words', 2, 'word'], 'word 2 has no "word" key', 'missing')
+    """
+    problems: list[_Problem] = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            if "word" not in item:
+                problems.append(([*loc, i, "word"], f'word {i} has no "word" key', "missing"))
+                continue
+            item = item["word"]
+            if not isinstance(item, str):
+                problems.append(([*loc, i, "word"], f'word {i}: "word" must be a string',
+                                 "string_type"))
+                continue
+        elif not isinstance(item, str):
+            problems.append(([*loc, i], f'word {i} is neither a string nor an object with '
+                             'a "word" string', "type_error"))
+            continue
+        try:
+            _no_surrogates(item)
+        except ValueError as exc:
+            problems.append(([*loc, i], f"word {i}: {exc}", "value_error"))
+    return problems
+
+
+def _word_input(body: RestoreWordsRequest) -> tuple[object, list[_Problem]]:
+    """The recogniser output to restore, as :func:`unstrip.transcripts.words.restore_words_json`
+    reads it, and what is wrong with it."""
+    given = [k for k in ("words", "segments", "result") if getattr(body, k) is not None]
+    extra = dict(body.model_extra or {})
+    if len(given) != 1:
+        got = f"; got {' and '.join(given)}" if given else ""
+        return None, [(["body"], "give exactly one of words, segments (Whisper) or result "
+                       f"(Vosk){got}", "value_error")]
+    key = given[0]
+    items = getattr(body, key)
+    if key == "words":
+        if extra:
+            return None, [(["body", k], "unknown field: a word list takes words, profile, "
+                           "numbers and vocab", "extra_forbidden") for k in extra]
+        return items, _bad_words(items, ["body", "words"])
+    problems: list[_Problem] = []
+    if key == "segments":
+        for i, seg in enumerate(items):
+            if isinstance(seg, dict) and isinstance(seg.get("words"), list):
+                problems += _bad_words(seg["words"], ["body", "segments", i, "words"])
+            else:
+                problems.append((["body", "segments", i, "words"], f'segment {i} has no '
+                                 '"words" list (ask Whisper for word timestamps)', "missing"))
+    else:
+        problems = _bad_words(items, ["body", "result"])
+    return {key: items, **extra}, problems
+
+
+def _words_in(data) -> list:
+    """Every word of a checked recogniser output, in order."""
+    if isinstance(data, list):
+        return data
+    if "segments" in data:
+        return [w for seg in data["segments"] for w in seg["words"]]
+    return data["result"]
+
+
+def _reason(text: str) -> str:
+    """A WebSocket close reason: at most 123 bytes of UTF-8."""
+    return text.encode("utf-8")[:123].decode("utf-8", "ignore")
+
+
+_STREAM_PARAMS = ("lookahead", "profile", "numbers", "vocab")
+_STREAM_LONG = 1000
+"""A stream frame of this many characters or more is restored in the long lane."""
+
+
+def _stream_settings(params) -> tuple[int, str, str | None, list[str]]:
+    """``(lookahead, profile, numbers, vocab)`` from a stream's query parameters.
+
+    >>> _stream_settings({"lookahead": "4"})
+    (4, 'auto', None, [])
+    >>> _stream_settings({"lookahead": "many"})
+    Traceback (most recent call last):
+    ...
+    ValueError: lookahead must be a whole number from 1 to 256, not 'many'
+    """
+    unknown = sorted(set(params) - set(_STREAM_PARAMS))
+    if unknown:
+        raise ValueError(f"unknown query parameter {unknown[0]!r}: use "
+                         + ", ".join(_STREAM_PARAMS))
+    raw = params.get("lookahead", "8")
+    bad = f"lookahead must be a whole number from 1 to {MAX_LOOKAHEAD}, not {raw!r}"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LOOKAHEAD:
+        raise ValueError(bad)
+    profile = params.get("profile", "auto")
+    if profile not in PROFILE_CHOICES or profile == "newlines":
+        raise ValueError(f"profile {profile!r} cannot be streamed: use auto, seed, lower, "
+                         "punct, word, punct-lower, word-lower or mojibake")
+    numbers = params.get("numbers")
+    if numbers is not None and numbers not in NUMBER_POLICIES:
+        raise ValueError(f"numbers must be one of {', '.join(NUMBER_POLICIES)}, not {numbers!r}")
+    vocab = list(params.getlist("vocab")) if hasattr(params, "getlist") else []
+    return int(raw), profile, numbers, vocab
+
+
+async def _stream_work(state, fn, *args, long: bool = False):
+    """``fn(*args)`` in a worker thread, in a restoration slot as a request would be (the
+    long lane for a long frame; short ones make long restorations give way); ``None`` if
+    no slot came free within the time limit. Once started it runs to its end, so the
+    stream's state stays whole."""
+    lane = state.long_lane if long else state.limiter
+    if not long:
+        state.short_active += 1
+    try:
+        with anyio.move_on_after(state.timeout or math.inf) as waiting:
+            await lane.acquire()
+        if waiting.cancelled_caught:
+            return None
+        try:
+            return await anyio.to_thread.run_sync(fn, *args)
+        finally:
+            lane.release()
+    finally:
+        if not long:
+            state.short_active -= 1
+
+
+async def _serve_stream(websocket: WebSocket) -> None:
+    """The ``/v1/stream`` protocol (see the endpoint's docstring)."""
+    state = websocket.app.state
+    await websocket.accept()
+    r = getattr(state, "restorer", None)
+    if r is None:
+        await websocket.close(1013, "the model is not loaded yet; try again")
+        return
+    try:
+        lookahead, profile, numbers, vocab = _stream_settings(websocket.query_params)
+    except ValueError as exc:
+        await websocket.close(1008, _reason(str(exc)))
+        return
+    stream = Stream(_configured(r, numbers, vocab), lookahead=lookahead, profile=profile)
+    busy = f"the server is busy: no restoration slot came free within {state.timeout:g} s"
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return  # the client went away; the stream is dropped with this call
+            text = message.get("text")
+            if text is None:
+                code, why = 1003, "binary frames are not accepted: send text; the rest was sent"
+            elif not text:
+                code, why = 1000, ""
+            elif stream.held + len(text) > STREAM_MAX_HELD:
+                code, why = 1009, (f"frame not taken: a stream holds back at most "
+                                   f"{STREAM_MAX_HELD} characters; send smaller pieces")
+            else:
+                shown = await _stream_work(state, stream.push, text,
+                                           long=len(text) >= _STREAM_LONG)
+                if shown is None:
+                    await websocket.close(1013, _reason(busy))
+                    return
+                if shown:
+                    await websocket.send_text(shown)
+                continue
+            rest = await _stream_work(state, stream.flush)
+            if rest is None:
+                await websocket.close(1013, _reason(busy))
+                return
+            if rest or code == 1000:
+                await websocket.send_text(rest)
+            await websocket.close(code, _reason(why))
+            return
+    except (WebSocketDisconnect, WebSocketDisconnected):
+        return  # gone while we were sending: nothing is left to clean up
 
 
 # -- the application ----------------------------------------------------------------------
@@ -537,6 +836,7 @@ def create_app(
     app = FastAPI(
         title="unstrip",
         summary="Restore text that lost its punctuation, casing, line breaks or encoding.",
+        description=_STREAM_DOC,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -553,15 +853,78 @@ def create_app(
 
     @app.post("/v1/restore", response_model=RestoreResponse)
     async def restore(body: RestoreRequest, request: Request):
-        """Restore ``text``: insertions, case changes and encoding repairs, with offsets."""
+        """Restore ``text``: insertions, case changes and encoding repairs, with offsets.
+
+        ``numbers`` and ``vocab`` apply to this request only."""
         r = getattr(request.app.state, "restorer", None)
         if r is None:
             return _not_ready()
+        r = _configured(r, body.numbers, body.vocab)
         text, profile = body.text, body.profile
-        return await _limited(
-            request, lambda check: _json(RestoreResponse,
-                                _watched(r, check).explain(text, profile).to_dict()),
-            long=len(text) >= LONG_TEXT)
+
+        def work(check):
+            watched = _watched(r, check)
+            if body.vocab:
+                from unstrip.decode.vocabulary import explain_with_vocabulary
+
+                return _json(RestoreResponse,
+                             explain_with_vocabulary(watched, text, profile).to_dict())
+            return _json(RestoreResponse, watched.explain(text, profile).to_dict())
+
+        return await _limited(request, work, long=len(text) >= LONG_TEXT)
+
+    @app.post("/v1/restore-words", response_model=RestoreWordsResponse,
+              responses={422: {"description": "Not a word list, or a word without "
+                                              "\"word\" (the answer names its index)."}})
+    async def restore_words(body: RestoreWordsRequest, request: Request):
+        """Restore timed words, one word out for each in, in the shape they came in.
+
+        Send ``{"words": [...]}`` (strings, or objects with a ``"word"``
+        string), Whisper's ``{"segments": [{"words": [...]}]}`` or Vosk's
+        ``{"result": [...]}``. The words are restored as one text and each
+        gets back its own marks and casing (``"dont"`` -> ``"Don't"``,
+        ``"go"`` -> ``"go."``); every other key stays as it was.
+        """
+        r = getattr(request.app.state, "restorer", None)
+        if r is None:
+            return _not_ready()
+        data, problems = _word_input(body)
+        if problems:
+            return _invalid(problems)
+        r = _configured(r, body.numbers, body.vocab)
+        size = sum(len(w) if isinstance(w, str) else len(w.get("word", ""))
+                   for w in _words_in(data))
+
+        def work(check):
+            from unstrip.transcripts.words import restore_words_json
+
+            try:
+                out = restore_words_json(_watched(r, check), data, body.profile)
+            except ValueError as exc:
+                return _invalid([(["body"], str(exc), "value_error")])
+            if isinstance(out, list):
+                out = {"words": out}
+            return Response(json.dumps(out, ensure_ascii=False), media_type="application/json")
+
+        return await _limited(request, work, long=size >= LONG_TEXT)
+
+    @app.websocket("/v1/stream")
+    async def stream(websocket: WebSocket):
+        """A live stream: text frames in, restored text frames out as soon as they are final.
+
+        Query parameters: ``lookahead`` (words that must follow a word before
+        it is shown, 1-256, default 8), ``profile`` (default ``auto``),
+        ``numbers`` (``keep``, ``safe`` or ``guess``) and ``vocab`` (a written
+        form; repeat it for more). Each text frame the client sends is the
+        next piece of the transcript, cut anywhere; the server answers with a
+        text frame each time text becomes final (never changed afterwards).
+        An empty text frame ends the stream: the server sends the rest, in one
+        frame (possibly empty), and closes with 1000. A binary frame gets the
+        rest and a close with 1003, a frame that would hold back more than
+        :data:`STREAM_MAX_HELD` characters the rest and 1009, bad parameters
+        a close with 1008, all with the reason.
+        """
+        await _serve_stream(websocket)
 
     @app.post("/v1/fix-encoding", response_model=FixEncodingResponse)
     async def fix_encoding(body: FixEncodingRequest, request: Request):
@@ -621,6 +984,21 @@ def create_app(
 
     return app
 
+
+_STREAM_DOC = f"""\
+Restore text from speech recognisers, OCR and old corpora: `POST /v1/restore` for a text,
+`POST /v1/restore-words` for timed words (a list, Whisper's segments or Vosk's result).
+
+**Live streams: WebSocket `/v1/stream`** (not listed below: OpenAPI does not describe
+WebSockets). Connect to `ws://HOST/v1/stream?lookahead=8&profile=auto` (also `numbers`
+and `vocab`, as for `/v1/restore`). Send the transcript as text frames, cut anywhere.
+The server sends a text frame each time text becomes final, once `lookahead` more
+words have come; what it sent never changes, and all its frames together are the
+restored transcript, whatever the cuts. Send an **empty text frame** to end: the
+server sends the rest (one frame, possibly empty) and closes with code 1000.
+A binary frame gets the rest and a close with 1003; a frame that would hold back more
+than {STREAM_MAX_HELD:,} characters the rest and 1009; bad parameters a close with 1008.
+"""
 
 _ASSETS_URL = "/docs-assets"
 

@@ -59,6 +59,8 @@ never of how the text was cut into pushes. Precisely, for a text ``T``,
    ``punctuated`` is shown as it came.
 7. **Quotes.** With the restorer's quote style ``auto``, the style of the
    first quote or apostrophe shown is kept for the rest of the stream.
+8. **Vocabulary.** The restorer's ``vocab`` forms are written into each window
+   (:func:`unstrip.decode.vocabulary.explain_with_vocabulary`).
 
 The output keeps every character of ``T``: for a profile P and a text damaged
 by it, ``P(shown) == T``. The concatenation of all pushes' returns and the
@@ -288,7 +290,12 @@ class Stream:
                 self._kind = kind
         if kind in ("empty", "punctuated") or not words:
             return ins, kept
-        restoration = self._explainer.explain(window, kind)
+        if getattr(self._explainer, "vocab", None):  # the user's written forms
+            from unstrip.decode.vocabulary import explain_with_vocabulary
+
+            restoration = explain_with_vocabulary(self._explainer, window, kind)
+        else:
+            restoration = self._explainer.explain(window, kind)
         self.calls += 1
         self.restored_words += words
         for i in restoration.insertions:
