@@ -340,17 +340,18 @@ class Restorer:
         pieces: list[str] = []
         tally = [0.0] * 4  # quote styles so far (unstrip.decode.quotes.style_votes)
         repaired = _repaired_positions(repairs)
-        for pos, part, flat in _parts([text]):
-            if flat is None:  # a line break
-                pieces.append(part)
-                continue
-            kind = _decide(part, profile, flat,
+
+        def decide(pos: int, part: str, flat: bool) -> str:
+            return _decide(part, profile, flat,
                            any(pos <= at < pos + len(part) for at in repaired))
-            if kind != "empty":
-                result.parts.append(Part(pos, pos + len(part), kind))
+
+        for pos, part, kind, lines in _blocks(_parts([text]), decide):
+            for line_pos, line, line_kind in lines:
+                if line_kind != "empty":
+                    result.parts.append(Part(line_pos, line_pos + len(line), line_kind))
             if kind in RESTORED_PROFILES:
-                for base, core, ins, conf, kept, case_conf, by in self._predict_windows(
-                    [part], kind, self._pairs(part, kind), tally
+                for base, core, ins, conf, kept, case_conf, by in self._predict_lines(
+                    part, kind, tally
                 ):
                     pieces.append(_render(ins, kept))
                     ins_by, case_by, why = by or (None, None, {})
@@ -391,19 +392,22 @@ class Restorer:
         profile = _check_profile(profile)
         repair = profile in ("auto", "mojibake")
         tally = [0.0] * 4
-        for _, part, flat in _parts(chunks):
-            if flat is None:
-                yield part
-                continue
-            fixed = part
-            if repair and not part.isascii():
-                fixed = fix_encoding(part)
-            kind = _decide(fixed, profile, flat, fixed != part)
-            part = fixed
+
+        def repaired_parts():
+            for pos, part, flat in _parts(chunks):
+                if flat is not None and repair and not part.isascii():
+                    fixed = fix_encoding(part)
+                    yield pos, fixed, (flat, fixed != part)
+                else:
+                    yield pos, part, flat
+
+        def decide(pos: int, part: str, flat) -> str:
+            flat, fixed = flat if isinstance(flat, tuple) else (flat, False)
+            return _decide(part, profile, flat, fixed)
+
+        for _, part, kind, _ in _blocks(repaired_parts(), decide):
             if kind in RESTORED_PROFILES:
-                for _, _, ins, _, kept, _, _ in self._predict_windows(
-                    [part], kind, self._pairs(part, kind), tally
-                ):
+                for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally):
                     yield _render(ins, kept)
             elif kind == "newlines":
                 yield _with_breaks(part, paragraph_breaks(part))
@@ -426,7 +430,7 @@ class Restorer:
         return text_pairs(text)
 
     def _predict_windows(self, chunks: Iterable[str], kind: str, pairs: Counter | None = None,
-                         tally: list[float] | None = None):
+                         tally: list[float] | None = None, breaks: frozenset[int] = frozenset()):
         """Yield ``(offset, core, insertions, confidences, kept, case_confidences, passes)``
         per core, ``passes`` being ``(per gap, per character)`` pass names or None.
 
@@ -439,6 +443,8 @@ class Restorer:
         cores restored so far (:func:`unstrip.decode.quotes.style_votes`), so
         that one text keeps one style across windows and lines; each core
         adds its own.
+        ``breaks`` are offsets of spaces that stand for line breaks
+        (:meth:`_predict_lines`): quote cues read them as line ends.
         """
         tally = [0.0] * 4 if tally is None else tally
         buf = ""
@@ -477,8 +483,11 @@ class Restorer:
                 # punct keeps curly marks: its insertions stay ASCII
                 styled = harmonize(buf[:win_end], pred.insertions, style)
             balanced = balance(styled, pred.confidence) if self.balance else styled
+            shown = buf[:win_end]
+            if breaks:
+                shown = "".join("\n" if base + k in breaks else ch for k, ch in enumerate(shown))
             balanced, reasons = require_cues(
-                buf[:win_end], balanced, pred.confidence, line_start=line_start,
+                shown, balanced, pred.confidence, line_start=line_start,
                 line_end=win_end == limit and (brk is not None or final), **self.cues)
             # Whatever the model (the count baseline, the learned decoder, any
             # object with ``predict``): insertions hold only what seed deletes.
@@ -509,6 +518,106 @@ class Restorer:
                 done = end - trim
             buf = buf[trim:]
             base += trim
+
+
+    def _predict_lines(self, text: str, kind: str, tally: list[float]):
+        """:meth:`_predict_windows` over ``text`` whose lines are read as one text.
+
+        A chat log, a transcript a turn per line or captions hold many short
+        lines; alone, each is a text with no context (a question in one turn
+        shapes the answer in the next). Each run of line breaks is shown to
+        the network as one space, and the yielded cores are in ``text``'s
+        offsets again, with every line break kept where it was and nothing
+        inserted inside a run of breaks.
+        """
+        runs = [(m.start(), m.group()) for m in _LINE_BREAKS.finditer(text)]
+        if not runs:
+            yield from self._predict_windows([text], kind, self._pairs(text, kind), tally)
+            return
+        joined, starts, pos = [], [], 0
+        for at, run in runs:
+            joined.append(text[pos:at])
+            starts.append(sum(map(len, joined)))
+            joined.append(" ")
+            pos = at + len(run)
+        joined.append(text[pos:])
+        flat = "".join(joined)
+        run_at = dict(zip(starts, (r for _, r in runs), strict=True))
+        shift = [0] * (len(flat) + 1)  # offset in text of each offset of flat
+        extra = 0
+        for j in range(len(flat) + 1):
+            shift[j] = j + extra
+            if j in run_at:
+                extra += len(run_at[j]) - 1
+        for base, core, ins, conf, kept, case_conf, by in self._predict_windows(
+            [flat], kind, self._pairs(flat, kind), tally, frozenset(run_at)
+        ):
+            yield _expand_runs(base, core, ins, conf, kept, case_conf, by, run_at, shift)
+
+
+def _expand_runs(base, core, ins, conf, kept, case_conf, by, run_at: dict[int, str],
+                 shift: list[int]):
+    """One core of a text whose line-break runs were read as single spaces
+    (:meth:`Restorer._predict_lines`), put back in the text's own offsets.
+
+    >>> _expand_runs(0, "a b", [".", "", "?", "!"], [1.0] * 4, "A B", None, None,
+    ...              {1: "\\n\\n"}, [0, 1, 3, 4])
+    (0, 'a\\n\\nb', ['.', '', '', '?', '!'], [1.0, 1.0, 1.0, 1.0, 1.0], 'A\\n\\nB', None, None)
+    """
+    out_ins, out_conf, out_kept, out_core = [], [], [], []
+    out_case = None if case_conf is None else []
+    ins_by, case_by, why = by if by is not None else (None, None, {})
+    out_ins_by = None if ins_by is None else []
+    out_case_by = None if case_by is None else []
+    out_why = {}
+    after_run = False
+    for k, ch in enumerate(core):
+        j = base + k
+        s = ins[k]
+        if after_run:
+            s = s.lstrip()
+        run = run_at.get(j)
+        if run is not None:
+            s = s.rstrip()
+        if k in why:
+            out_why[len(out_ins)] = why[k]
+        out_ins.append(s.replace("\n", "").replace("\r", "") if run or after_run else s)
+        out_conf.append(conf[k])
+        if out_ins_by is not None:
+            out_ins_by.append(ins_by[k])
+        if run is None:
+            out_core.append(ch)
+            out_kept.append(kept[k])
+            if out_case is not None:
+                out_case.append(case_conf[k])
+            if out_case_by is not None:
+                out_case_by.append(case_by[k])
+            after_run = False
+            continue
+        out_core.append(run)
+        out_kept.append(run)
+        out_ins.extend([""] * (len(run) - 1))
+        out_conf.extend([1.0] * (len(run) - 1))
+        if out_ins_by is not None:
+            out_ins_by.extend([""] * (len(run) - 1))
+        if out_case is not None:
+            out_case.extend([1.0] * len(run))
+        if out_case_by is not None:
+            out_case_by.extend([""] * len(run))
+        after_run = True
+    if len(ins) > len(core):
+        s = ins[len(core)]
+        if after_run:
+            s = s.lstrip().replace("\n", "").replace("\r", "")
+        if len(core) in why:
+            out_why[len(out_ins)] = why[len(core)]
+        out_ins.append(s)
+        out_conf.append(conf[len(core)])
+        if out_ins_by is not None:
+            out_ins_by.append(ins_by[len(core)])
+    new_by = None if by is None else (out_ins_by, out_case_by, out_why)
+    return (shift[base], "".join(out_core), out_ins, out_conf, "".join(out_kept), out_case,
+            new_by)
 
 
 def _predict_around_marks(model, text: str, cased: bool, pairs: Counter | None = None
@@ -758,6 +867,66 @@ def _repaired_positions(repairs: list[Repair]) -> list[int]:
         out.append(r.position + shift)
         shift += len(r.after) - len(r.before)
     return out
+
+
+def _blocks(parts: Iterable[tuple[int, str, object]], decide
+            ) -> Iterator[tuple[int, str, str, list[tuple[int, str, str]]]]:
+    """Group :func:`_parts` into ``(offset, text, kind, lines)``: runs of lines.
+
+    Consecutive lines that ``decide(offset, line, flat)`` gives one restored
+    profile are one block with the line breaks between them (up to
+    :data:`PART_CHARS` characters), so that each line is restored with its
+    neighbours as context; ``lines`` lists each line's ``(offset, line,
+    kind)``. A run of line breaks outside a block comes alone with kind
+    ``"break"``, any other part alone with its own kind.
+
+    >>> parts = [(0, "hi", False), (2, "\\n", None), (3, "yes", False), (6, "\\n", None)]
+    >>> [b[:3] for b in _blocks(parts, lambda pos, part, flat: "lower")]
+    [(0, 'hi\\nyes', 'lower'), (6, '\\n', 'break')]
+    """
+    block: list[tuple[int, str]] = []
+    lines: list[tuple[int, str, str]] = []
+    kind = ""
+    held: tuple[int, str] | None = None  # a break run after the block's last line
+
+    def flush():
+        nonlocal block, lines
+        if block:
+            text = "".join(p for _, p in block)
+            yield block[0][0], text, kind, lines
+        block, lines = [], []
+
+    for pos, part, flat in parts:
+        if flat is None:
+            if block and held is None:
+                held = (pos, part)
+                continue
+            yield from flush()
+            if held is not None:
+                yield held[0], held[1], "break", []
+                held = None
+            yield pos, part, "break", []
+            continue
+        this = decide(pos, part, flat)
+        size = sum(len(p) for _, p in block) + len(part) + (len(held[1]) if held else 0)
+        if (block and held is not None and this == kind and this in RESTORED_PROFILES
+                and size <= PART_CHARS):
+            block.append(held)
+            held = None
+        else:
+            yield from flush()
+            if held is not None:
+                yield held[0], held[1], "break", []
+                held = None
+        if this in RESTORED_PROFILES:
+            kind = this
+            block.append((pos, part))
+            lines.append((pos, part, this))
+        else:
+            yield pos, part, this, [(pos, part, this)]
+    yield from flush()
+    if held is not None:
+        yield held[0], held[1], "break", []
 
 
 def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:
