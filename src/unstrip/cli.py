@@ -29,7 +29,8 @@ import click
 
 from unstrip import __version__
 from unstrip.decode.quotes import STYLES
-from unstrip.restorer import PROFILE_CHOICES, Restorer
+from unstrip.decode.vocabulary import explain_with_vocabulary, read_vocabulary
+from unstrip.restorer import NUMBER_POLICIES, PROFILE_CHOICES, Restorer
 from unstrip.text.corpus import CorpusError, Document, is_jsonl, iter_documents
 from unstrip.text.profiles import PROFILES
 from unstrip.text.textio import InputError, check_stream, checked_source, iter_text_chunks
@@ -322,6 +323,63 @@ _errors_option = click.option(
 )
 
 
+_numbers_option = click.option(
+    "--numbers", type=click.Choice(NUMBER_POLICIES), default="safe", show_default=True,
+    help="How sure a mark that changes a number's value must be: keep writes none "
+    "(grouping commas such as 20,000 allowed), safe only with evidence that holds "
+    "across domains, guess whatever the network prefers.")
+
+FORMATS = ("text", "json", "srt", "vtt", "words-json")
+"""What ``unstrip restore`` reads and writes; ``srt`` and ``vtt`` are also chosen by a
+file's extension."""
+
+
+def _format_of(path: str | None, fmt: str | None) -> str:
+    """The format of an input: as asked, else ``srt``/``vtt`` by extension, else text."""
+    if fmt is not None:
+        return fmt
+    suffix = Path(path).suffix.lower() if path not in (None, "-") else ""
+    return {".srt": "srt", ".vtt": "vtt"}.get(suffix, "text")
+
+
+def _read_vocab(path: str, errors: str) -> list[str]:
+    return read_vocabulary(_read(path, errors).splitlines(), path)
+
+
+class _Arriving:
+    """A binary stream whose ``read(n)`` returns what has arrived (at most ``n``
+    bytes) instead of waiting for ``n``."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+
+    def read(self, size: int) -> bytes:
+        read1 = getattr(self._raw, "read1", None)
+        return read1(size) if read1 is not None else self._raw.read(size)
+
+
+def _restore_structured(restorer, text: str, fmt: str, profile: str, name: str) -> str:
+    """A subtitle file or word-list JSON, restored in its own shape."""
+    if fmt in ("srt", "vtt"):
+        from unstrip.transcripts.subtitles import restore_subtitles
+
+        try:
+            return restore_subtitles(restorer, text, fmt, profile)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    from unstrip.transcripts.words import restore_words_json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: line {exc.lineno}: not JSON ({exc.msg})") from None
+    try:
+        restored = restore_words_json(restorer, data, profile)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return json.dumps(restored, ensure_ascii=False, indent=2) + "\n"
+
+
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("-o", "--output", type=click.Path(allow_dash=True),
@@ -329,15 +387,32 @@ _errors_option = click.option(
 @_profile_option
 @click.option("--explain", is_flag=True,
               help="Print JSON: the text plus every insertion with its offset and confidence.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json is the same as --explain.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="What FILES hold and what is written: text (the default), json (the "
+              "same as --explain), srt or vtt (subtitles; chosen by a .srt or .vtt "
+              "extension too), words-json (a word list: a JSON list of words or of "
+              "{\"word\", \"start\", \"end\", ...}, Whisper's {\"segments\": [{\"words\"}]} or "
+              "Vosk's {\"result\": [...]}).")
 @_model_option
 @_errors_option
 @click.option("--quotes", type=click.Choice(STYLES), default="auto", show_default=True,
               help="Style of the quotes and apostrophes inserted: auto (one per text, the "
               "one most of its quotes have), straight (' \"), curly (’ “ ”), or asis "
               "(as the network chose each). Kept characters never change.")
-def restore(files, output, profile, explain, fmt, model, errors, quotes) -> None:
+@click.option("--vocab", "vocab_path", type=click.Path(), default=None, metavar="FILE",
+              help="Written forms to prefer (iPhone, McDonald's, TED, COVID-19), one a line, "
+              "UTF-8, # starts a comment. A form replaces a word only when damaging the "
+              "form gives that word, so no character you gave changes.")
+@_numbers_option
+@click.option("--stream", is_flag=True,
+              help="Read standard input as it arrives and write each piece of text as soon "
+              "as it is final (a live transcript). Errors in the input stop the run where "
+              "they are met.")
+@click.option("--lookahead", type=click.IntRange(min=1), default=8, show_default=True,
+              metavar="N", help="With --stream: words to wait for after a word before "
+              "its marks and casing are final.")
+def restore(files, output, profile, explain, fmt, model, errors, quotes, vocab_path, numbers,
+            stream, lookahead) -> None:
     """Restore FILES (or standard input) and print the text as written.
 
     Each file is restored on its own; long inputs stream through in windows,
@@ -347,29 +422,78 @@ def restore(files, output, profile, explain, fmt, model, errors, quotes) -> None
     with offsets counted in characters of the input; "pass" names the decoding
     pass that made the insertion or recasing (see `unstrip info`).
 
+    Subtitles (a .srt or .vtt file, or --format srt|vtt) are restored across
+    cues and written back as the same cues: numbers, timings, settings and
+    line breaks kept, each word in its cue. A word list (--format
+    words-json) comes back as the same JSON with each word restored and
+    every other field kept. These read one file at a time.
+
     Every input is checked to its end before anything is written: a NUL
     byte anywhere (binary), or a byte that is not UTF-8 under --errors
-    strict, stops the run with exit code 2 and no output. Files are read
-    twice for this; standard input is held (in memory up to 16 MB, beyond
-    that in a temporary file) until its end.
+    strict, stops the run with exit code 2 and no output, as does a
+    subtitle or JSON file that cannot be read (naming the line). Files are
+    read twice for this; standard input is held (in memory up to 16 MB,
+    beyond that in a temporary file) until its end, except with --stream.
     """
-    restorer = Restorer(model, quotes=quotes)
-    explain = explain or fmt == "json"
+    with _user_errors():
+        forms = _read_vocab(vocab_path, errors) if vocab_path else []
+    restorer = Restorer(model, quotes=quotes, vocab=forms, numbers=numbers)
+    if stream:
+        if any(f != "-" for f in files) or explain or fmt not in (None, "text"):
+            _fail("--stream restores plain text from standard input: pipe the text in, "
+                  "without FILES, --explain or --format")
+        with _user_errors():
+            _restore_live(restorer, lookahead, profile, errors, output)
+        return
     paths = files or (None,)
+    explain = explain or fmt == "json"
+    formats = [_format_of(p, None if fmt == "json" else fmt) for p in paths]
+    structured = [f for f in formats if f in ("srt", "vtt", "words-json")]
+    if structured and explain:
+        _fail(f"--explain describes plain text; {structured[0]} input is written back in "
+              "its own format")
+    if structured and len(paths) > 1:
+        _fail(f"{structured[0]} input is restored one file at a time (-o names its output)")
     with _user_errors(), ExitStack() as stack:
         sources = _check_inputs(paths, errors, stack)
+        if structured:
+            name, src = sources[0]
+            with ExitStack() as one:
+                fh = src if not isinstance(src, str) else _open_input(src, one)[1]
+                text = "".join(iter_text_chunks(fh, errors=errors, name=name))
+            restored = _restore_structured(restorer, text, formats[0], profile, name)
+            with _output(output) as out:
+                out.write(restored)
+            return
         out = stack.enter_context(_output(output))
         for path, (name, src) in zip(paths, sources, strict=True):
             with ExitStack() as one:
                 fh = src if not isinstance(src, str) else _open_input(src, one)[1]
                 chunks = iter_text_chunks(fh, errors=errors, name=name)
                 if explain:
-                    result = restorer.explain("".join(chunks), profile).to_dict()
-                    out.write(json.dumps({"file": path or "-", **result}, ensure_ascii=False))
+                    result = explain_with_vocabulary(restorer, "".join(chunks), profile)
+                    out.write(json.dumps({"file": path or "-", **result.to_dict()},
+                                         ensure_ascii=False))
                     out.write("\n")
+                elif forms:
+                    out.write(explain_with_vocabulary(restorer, "".join(chunks), profile).text)
                 else:
                     for piece in restorer.restore_stream(chunks, profile):
                         out.write(piece)
+
+
+def _restore_live(restorer, lookahead: int, profile: str, errors: str,
+                  output: str | None) -> None:
+    """Restore standard input as it arrives, writing text as soon as it is final."""
+    live = restorer.stream(lookahead=lookahead, profile=profile)
+    with _output(output) as out:
+        for chunk in iter_text_chunks(_Arriving(sys.stdin.buffer), errors=errors,
+                                      name="<stdin>", chunk_bytes=1 << 16):
+            done = live.push(chunk)
+            if done:
+                out.write(done)
+                out.flush()
+        out.write(live.flush())
 
 
 @cli.command()
@@ -579,9 +703,10 @@ def info(model) -> None:
               "the run.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar.")
+@_numbers_option
 @_model_option
 def batch(input_path, output_path, field, profile, workers, batch_size, errors_path,
-          errors_policy, engine, address, progress, model) -> None:
+          errors_policy, engine, address, progress, numbers, model) -> None:
     """Restore the FIELD of every record of a JSONL, CSV or Parquet file.
 
     Other columns are carried through unchanged and the output appears
@@ -619,15 +744,29 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
             summary = run_ray_batch(input_path, output_path, field=field, profile=profile,
                                     workers=workers, batch_size=batch_size,
                                     errors_path=errors_path, model=model, address=address,
-                                    progress=progress, errors=errors_policy)
+                                    progress=progress, errors=errors_policy,
+                                    **_numbers_for(run_ray_batch, numbers))
         else:
             from unstrip.batch import run_batch
 
             summary = run_batch(input_path, output_path, field=field, profile=profile,
                                 workers=workers, batch_size=batch_size,
                                 errors_path=errors_path, model=model, progress=progress,
-                                errors=errors_policy)
+                                errors=errors_policy, **_numbers_for(run_batch, numbers))
     click.echo(f"unstrip batch: {summary}", err=True)
+
+
+def _numbers_for(run, numbers: str) -> dict:
+    """``{"numbers": numbers}`` for a batch engine that takes the policy; an engine
+    that does not restores as ``safe``, so asking it for another policy is refused."""
+    import inspect
+
+    if "numbers" in inspect.signature(run).parameters:
+        return {"numbers": numbers}
+    if numbers != "safe":
+        raise ValueError(f"--numbers {numbers}: this batch engine restores numbers as "
+                         "`safe` only")
+    return {}
 
 
 @cli.command()
