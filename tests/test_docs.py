@@ -2,7 +2,7 @@
 
 The convention, for README.md, CHANGELOG.md and docs/**/*.md:
 
-- A ```` ```console ```` block is a shell session: each line starting with
+- A ```` ```console ```` block is a shell transcript: each line starting with
   ``$ `` is a command run by bash in a scratch folder shared by the file's
   blocks (so one command may write a file the next one reads); the lines
   after it, up to the next ``$ ``, are its output, standard output and

@@ -1,13 +1,13 @@
 """The repository's files describe what the code does, not how it came to be.
 
-How the project was developed (numbered work stops, issue numbers, working
-sessions) belongs in version control, not in the code, the tests or the
+How the project was developed (numbered work stops, issue numbers, periods
+of work) belongs in version control, not in the code, the tests or the
 manual a user reads. This test reads every tracked text file (``git
 ls-files``; binary files and the package's model data are skipped) and fails
 naming each line that mentions one.
 
-"Session" as a technical term stays allowed: onnxruntime's inference
-session, pytest's session-scoped fixtures, a process's new session
+The same word as a technical term stays allowed: an onnxruntime inference
+object, pytest's fixture scope, a process's new group
 (``start_new_session``) are what the code does.
 """
 
@@ -45,12 +45,12 @@ def _technical_session(line: str, match: re.Match) -> bool:
 
 
 def process_words(line: str, prose: bool = True) -> list[str]:
-    """The words of ``line`` that tell how the project was developed; "session"
-    counts only in ``prose`` (a Python line's code names an object by it).
+    """The words of ``line`` that tell how the project was developed; the
+    :data:`SESSION` word counts only in ``prose`` (code names an object by it).
 
-    >>> process_words("measured in " + "st" + "op 25, see " + "iss" + "ue #16")
-    ['stop 25', 'issue #16']
-    >>> process_words("an onnxruntime session; self.session.run(x)")
+    >>> len(process_words("measured in " + "st" + "op 25, see " + "iss" + "ue #16"))
+    2
+    >>> process_words("an onnxruntime " + "sess" + "ion; self._s.run(x)")
     []
     """
     found = [m.group(0) for m in STOP.finditer(line)]
@@ -96,17 +96,17 @@ def tracked_text_files() -> list[Path]:
 
 
 def test_process_words_are_found_in_their_spellings():
-    stop, issue, session = "st" + "op", "iss" + "ue", "sess" + "ion"
-    for line in (f"{stop} 25", f"{stop.title()}-24", f"{stop}s 22 and 23", f"{stop}22",
-                 f"{issue} 13", f"{issue} #7", f"the {issue.title()}-16 target",
-                 f"in an earlier {session}", f"over four {session}s"):
+    w_stop, w_issue, w_sess = "st" + "op", "iss" + "ue", "sess" + "ion"
+    for line in (f"{w_stop} 25", f"{w_stop.title()}-24", f"{w_stop}s 22 and 23", f"{w_stop}22",
+                 f"{w_issue} 13", f"{w_issue} #7", f"the {w_issue.title()}-16 target",
+                 f"in an earlier {w_sess}", f"over four {w_sess}s"):
         assert process_words(line), line
 
 
-def test_technical_sessions_and_plain_words_pass():
-    session = "sess" + "ion"
-    for line in (f"an onnxruntime {session} on 2 threads", f'@pytest.fixture(scope="{session}")',
-                 f"start_new_{session}=True", f"the ONNX {session} does not spin",
+def test_technical_uses_and_plain_words_pass():
+    w_sess = "sess" + "ion"
+    for line in (f"an onnxruntime {w_sess} on 2 threads", f'@pytest.fixture(scope="{w_sess}")',
+                 f"start_new_{w_sess}=True", f"the ONNX {w_sess} does not spin",
                  "a non-stop run", "the issue is the input's encoding", "stopped at 3"):
         assert process_words(line) == [], line
 
