@@ -10,7 +10,7 @@ micro-F1), news (seed: quote F1, micro-F1) and TED talks (lower: quote F1,
 micro-F1).
 
     python benchmarks/quote_cues.py --part tune
-    python benchmarks/quote_cues.py --settings 0,0,0 0.9,0.98,0.6
+    python benchmarks/quote_cues.py --settings 0,0,0,0 0.9,0.99,0.6,0.5
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def main() -> int:
     ap.add_argument("--ted", type=int, default=12, help="TED talks")
     ap.add_argument("--turns", type=int, default=None, help="conversation turns (all)")
     ap.add_argument("--settings", nargs="+",
-                    default=["0,0,0", "0.8,0.95,0.5", "0.9,0.98,0.6", "0.95,0.99,0.7",
-                             "0.98,1.01,0.8"],
-                    help="uncued,whole_line,exclaim confidences, one setting each")
+                    default=["0,0,0,0", "0.9,0.99,0.6,0", "0.9,0.99,0.6,0.3",
+                             "0.9,0.99,0.6,0.5", "0.9,0.99,0.6,0.7"],
+                    help="uncued,whole_line,exclaim,cued confidences, one setting each")
     args = ap.parse_args()
     if shared_dir() is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
@@ -65,12 +65,13 @@ def main() -> int:
     ted = documents("speech", args.part, limit=args.ted)
     t0 = time.perf_counter()
     print(command_line("quote_cues.py"))
-    print("uncued whole  exclaim | conv lower: wrapped quoteP !P micro | conv seed: wrapped "
+    print("uncued whole  exclaim cued | conv lower: wrapped quoteP !P micro | conv seed: wrapped "
           "quoteP !P micro | news: quoteF1 micro | ted: quoteF1 micro")
     for setting in args.settings:
-        uncued, whole, exclaim = (float(x) for x in setting.split(","))
-        restorer.cues = {"uncued": uncued, "whole_line": whole, "exclaim": exclaim}
-        row = [f"{uncued:<6} {whole:<6} {exclaim:<7}"]
+        uncued, whole, exclaim, cued = (float(x) for x in setting.split(","))
+        restorer.cues = {"uncued": uncued, "whole_line": whole, "exclaim": exclaim,
+                         "cued": cued}
+        row = [f"{uncued:<6} {whole:<6} {exclaim:<7} {cued:<4}"]
         for profile in ("lower", "seed"):
             score = LineScore(profile)
             for line in tqdm(lines, desc=f"{setting} conversation {profile}", file=sys.stderr):

@@ -30,15 +30,17 @@ def test_a_pair_around_the_whole_line_needs_high_confidence():
     assert "whole line" in why[0]
 
 
-def test_a_speech_verb_or_colon_is_a_cue_whatever_the_confidence():
+def test_a_speech_verb_or_colon_is_a_cue_that_lowers_the_confidence_needed():
     text = "the president said we will win"
     ins = _ins(text, {18: ",", 19: '"', 30: '."'})
-    out, why = require_cues(text, ins, [0.3] * len(ins))
+    assert apply(text, require_cues(text, ins, [0.3] * len(ins), cued=0.5)[0]) == (
+        "the president said, we will win.")
+    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, uncued=0.9)
     assert apply(text, out) == 'the president said, "we will win."'
     assert why == {19: "quote after 'said'"}
     text = "his words were we will win"
     ins = _ins(text, {14: ":", 15: '"', 26: '."'})
-    out, why = require_cues(text, ins, [0.3] * len(ins))
+    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, uncued=0.9)
     assert apply(text, out) == 'his words were: "we will win."' and "colon" in why[15]
 
 
@@ -49,6 +51,19 @@ def test_an_uncued_pair_inside_a_line_needs_the_uncued_confidence():
         "i like the song let it be a lot")
     assert apply(text, require_cues(text, ins, [0.95] * len(ins), uncued=0.9)[0]) == (
         'i like the song "let it be" a lot')
+
+
+def test_a_lone_inserted_quote_needs_the_uncued_confidence():
+    text = "its a win the groups leader said"
+    ins = _ins(text, {2: "'", 9: ',"', 19: "'", 32: "."})
+    out, _ = require_cues(text, ins, [0.8] * len(ins), uncued=0.9)
+    assert apply(text, out) == "it's a win, the group's leader said."
+    # seen from the text's start, a quotation cannot close before it opened
+    out, _ = require_cues(text, ins, [0.95] * len(ins), uncued=0.9)
+    assert apply(text, out) == "it's a win, the group's leader said."
+    # a window cut from a longer line may have had the opening quote before it
+    out, _ = require_cues(text, ins, [0.95] * len(ins), uncued=0.9, line_start=False)
+    assert apply(text, out) == "it's a win,\" the group's leader said."
 
 
 def test_an_unsure_exclamation_becomes_a_period():

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from unstrip.decode.cues import EXCLAIM, UNCUED, WHOLE_LINE, require_cues
+from unstrip.decode.cues import CUED, EXCLAIM, UNCUED, WHOLE_LINE, require_cues
 from unstrip.decode.prediction import Prediction, strip_seed_complements
 from unstrip.decode.quotes import STYLES, choose_style, harmonize, style_votes
 from unstrip.decode.rules import balance
@@ -288,9 +288,11 @@ class Restorer:
         self.vocab = list(vocab or ())
         self.window = window
         self.context = context
-        self.cues = {"uncued": UNCUED, "whole_line": WHOLE_LINE, "exclaim": EXCLAIM}
-        """The confidences an inserted quote pair without a cue, one around a whole line,
-        and a ``!`` need (:func:`unstrip.decode.cues.require_cues`); 0 writes them all."""
+        self.cues = {"cued": CUED, "uncued": UNCUED, "whole_line": WHOLE_LINE,
+                     "exclaim": EXCLAIM}
+        """The confidences an inserted quote pair with a cue, one without, one around a
+        whole line and a ``!`` need (:func:`unstrip.decode.cues.require_cues`); 0 writes
+        them all."""
 
     @cached_property
     def model(self):

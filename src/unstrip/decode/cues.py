@@ -8,13 +8,16 @@ of double quotes is kept only with a cue:
 
 - a speech verb just outside it (``he said``, ``she asked``, ``told
   reporters``: :data:`SPEECH_WORDS`, within :data:`CUE_WORDS` words before
-  the opening quote or after the closing one), or a colon right before it;
+  the opening quote or after the closing one), or a colon right before it,
+  and the network's confidence in both marks of at least ``cued``;
 - else the network's confidence in both marks of at least ``uncued`` (a
   quoted title or a scare quote the network is sure of);
 - a pair around a whole line (nothing outside it on its line) has no room
   for a cue: it needs ``whole_line``.
 
-A pair that fails loses both marks; nothing else changes, and kept text never
+A pair that fails loses both marks, and an inserted double quote with no
+partner needs ``uncued`` too (``It's a win," the group's leader said`` has
+a quotation that never opened); nothing else changes, and kept text never
 does. An inserted ``!`` below ``exclaim`` becomes ``.``.
 
 >>> from unstrip.text.alignment import apply
@@ -28,7 +31,7 @@ does. An inserted ``!`` below ``exclaim`` becomes ``.``.
 >>> text = "go home he said"
 >>> ins = [""] * (len(text) + 1)
 >>> ins[0], ins[7] = '"', ',"'
->>> out, why = require_cues(text, ins, [0.6] * len(ins))
+>>> out, why = require_cues(text, ins, [0.6] * len(ins))  # above CUED
 >>> apply(text, out), why[0]
 ('"go home," he said', "quote before 'said'")
 """
@@ -38,7 +41,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["CUE_WORDS", "SPEECH_WORDS", "require_cues"]
+__all__ = ["CUED", "CUE_WORDS", "EXCLAIM", "SPEECH_WORDS", "UNCUED", "WHOLE_LINE",
+           "require_cues"]
 
 SPEECH_WORDS = frozenset("""
 said says say saying told tells tell telling asked asks ask asking added adds adding
@@ -55,10 +59,13 @@ called calls titled headlined entitled dubbed labelled labeled known
 CUE_WORDS = 4
 """How many words before an opening quote or after a closing one are searched for a cue."""
 
+CUED = 0.5
+"""Confidence both marks of a pair with a cue need (chosen on the tune sets)."""
+
 UNCUED = 0.9
 """Confidence both marks of a pair without a cue need (chosen on the tune sets)."""
 
-WHOLE_LINE = 0.98
+WHOLE_LINE = 0.99
 """Confidence both marks of a pair around a whole line need (chosen on the tune sets)."""
 
 EXCLAIM = 0.6
@@ -69,18 +76,43 @@ _CLOSERS = frozenset('"”')
 _WORD = re.compile(r"[A-Za-z']+")
 
 
-def _pairs(insertions: Sequence[str]) -> list[tuple[int, int]]:
-    """Gaps of each inserted double-quote pair ``(open gap, close gap)``, in order."""
+def _opens(text: str, insertion: str, g: int, k: int) -> bool:
+    """Whether the quote ``insertion[k]`` at gap ``g`` of ``text`` opens a quotation:
+    ``“`` does, ``”`` does not, and a straight one does where a word follows it and
+    none ends before it (``, "Go`` opens, ``go," he`` closes).
+    """
+    ch = insertion[k]
+    if ch in "“”":
+        return ch == "“"
+    before = insertion[:k] or (text[g - 1] if g else " ")
+    after = insertion[k + 1:] or (text[g] if g < len(text) else " ")
+    return (before[-1].isspace() or before[-1] in "([{—–-:") and not after[0].isspace()
+
+
+def _pairs(text: str, insertions: Sequence[str]
+           ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """The inserted double-quote pairs ``(open gap, close gap)``, and the gaps of the
+    openers and closers left without a partner."""
     pairs: list[tuple[int, int]] = []
+    lone_openers: list[int] = []
+    lone_closers: list[int] = []
     open_at: int | None = None
     for g, s in enumerate(insertions):
-        for ch in s:
-            if ch == "“" or (ch == '"' and open_at is None):
+        for k, ch in enumerate(s):
+            if ch not in _OPENERS | _CLOSERS:
+                continue
+            if _opens(text, s, g, k):
+                if open_at is not None:
+                    lone_openers.append(open_at)  # an opener followed by another: unpaired
                 open_at = g
-            elif ch in _CLOSERS and open_at is not None:
+            elif open_at is not None:
                 pairs.append((open_at, g))
                 open_at = None
-    return pairs
+            else:
+                lone_closers.append(g)
+    if open_at is not None:
+        lone_openers.append(open_at)
+    return pairs, lone_openers, lone_closers
 
 
 def _cue(text: str, insertions: Sequence[str], start: int, end: int) -> str | None:
@@ -122,6 +154,7 @@ def _whole_line(text: str, start: int, end: int, line_start: bool, line_end: boo
 def require_cues(
     text: str, insertions: Sequence[str], confidence: Sequence[float],
     uncued: float = UNCUED, whole_line: float = WHOLE_LINE, exclaim: float = EXCLAIM,
+    cued: float = CUED,
     line_start: bool = True, line_end: bool = True,
 ) -> tuple[list[str], dict[int, str]]:
     """The insertions with uncued quote pairs and unsure ``!`` removed, and why each kept
@@ -134,14 +167,15 @@ def require_cues(
     """
     out = list(insertions)
     why: dict[int, str] = {}
-    for start, end in _pairs(out):
+    pairs, lone_openers, lone_closers = _pairs(text, out)
+    for start, end in pairs:
         sure = min(confidence[start], confidence[end])
         cue = _cue(text, out, start, end)
         if _whole_line(text, start, end, line_start, line_end):
             keep = sure >= whole_line
             reason = f"quote pair around the whole line, confidence {sure:.2f}"
         elif cue:
-            keep, reason = True, cue
+            keep, reason = sure >= cued, cue
         else:
             keep = sure >= uncued
             reason = f"quote pair without a cue, confidence {sure:.2f}"
@@ -150,6 +184,11 @@ def require_cues(
             continue
         out[start] = _drop_one(out[start], _OPENERS, last=True)
         out[end] = _drop_one(out[end], _CLOSERS, last=False)
+    for g in lone_openers + lone_closers:
+        # in a text seen from its start, a quotation cannot close before it opened
+        never_opened = line_start and g in lone_closers
+        if never_opened or confidence[g] < uncued:
+            out[g] = "".join(ch for ch in out[g] if ch not in _OPENERS | _CLOSERS)
     for g, s in enumerate(out):
         if "!" in s and confidence[g] < exclaim:
             out[g] = s.replace("!", ".")
