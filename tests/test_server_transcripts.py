@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from unstrip.server import STREAM_MAX_HELD, create_app  # noqa: E402
 from unstrip.text.profiles import lower  # noqa: E402
-from unstrip.transcripts.stream import Stream  # noqa: E402
+from unstrip.transcripts.stream import DEFAULT_STEP, Stream  # noqa: E402
 
 TALK = ("so we went to paris last year it was lovely wasnt it and then we took the train "
         "to london where it rained for a week dont you think thats funny")
@@ -78,14 +78,16 @@ def test_stream_shows_the_library_output_whatever_the_framing(client, restorer, 
 
 
 def test_stream_sends_text_as_soon_as_it_is_final(client):
+    words = TALK.split()
     with client.websocket_connect("/v1/stream?lookahead=2&profile=lower") as ws:
-        ws.send_text("so we went to paris last")  # "last" is not complete yet
-        ws.send_text(" year ")  # 7 complete words: the first 4 have at least 2 after them
+        ws.send_text(" ".join(words[: DEFAULT_STEP + 1]))  # the last word is not complete
+        ws.send_text(f" {words[DEFAULT_STEP + 1]} ")  # now the first block has 2 after it
         first = ws.receive_text()
-        assert lower(first) == "so we went to "  # a block of 4 words, final
+        assert lower(first) == " ".join(words[:DEFAULT_STEP]) + " "  # one block, final
         ws.send_text("")
         frames, code, _ = until_closed(ws)
-    assert code == 1000 and lower(first + "".join(frames)) == "so we went to paris last year "
+    assert code == 1000
+    assert lower(first + "".join(frames)) == " ".join(words[: DEFAULT_STEP + 2]) + " "
 
 
 def test_end_of_an_empty_stream_sends_one_empty_frame(client):
@@ -137,8 +139,8 @@ def test_stream_options_reach_the_restorer(client, restorer):
 def test_client_leaving_mid_stream_is_no_error(client, restorer, caplog):
     caplog.set_level(logging.WARNING)
     with client.websocket_connect("/v1/stream?lookahead=2") as ws:
-        ws.send_text("so we went to paris last year it was ")
-        ws.receive_text()
+        ws.send_text(TALK + " ")
+        assert ws.receive_text()  # the first block came, and more is held
     # the context closed the socket without ending the stream
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     with client.websocket_connect("/v1/stream?lookahead=2") as ws:  # the server goes on
@@ -182,9 +184,10 @@ def test_a_real_client_dropping_the_connection_leaves_no_error(restorer, caplog)
     with _Server(create_app(restorer)) as srv:
         url = f"ws://127.0.0.1:{srv.port}/v1/stream?lookahead=2"
         with connect(url) as ws:
-            ws.send("so we went to paris last year ")
-            assert lower(ws.recv(timeout=30)) == "so we went to "
-            ws.send("it was lovely wasnt it and then we ")
+            ws.send(TALK[:60])
+            ws.send(TALK[60:] + " ")
+            assert lower(ws.recv(timeout=30)) == " ".join(TALK.split()[:DEFAULT_STEP]) + " "
+            ws.send("and then we ")
             ws.socket.shutdown(socket.SHUT_RDWR)  # gone, without a closing handshake
         time.sleep(1.0)  # the server notices while it restores or sends
         with connect(url) as ws:  # and serves the next client

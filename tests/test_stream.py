@@ -287,8 +287,9 @@ def test_a_talk_fed_word_by_word(restorer, talk):
     out = "".join(shown)
     assert out == "".join(run(restorer, [text], lookahead=8))
     assert PROFILES["lower"](out) == text
-    # the first block (4 words) is shown once 8 words follow it, complete
-    assert all(x == "" for x in shown[:11]) and len(shown[11].split()) == 4
+    # the first block is shown once 8 complete words follow it, not before
+    first = s.step + s.lookahead - 1
+    assert all(x == "" for x in shown[:first]) and len(shown[first].split()) == s.step
     streamed = score_document(gold, out, "lower")
     whole = score_document(gold, restorer.restore(text, "lower"), "lower")
     assert streamed.violations == 0
