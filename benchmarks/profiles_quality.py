@@ -19,7 +19,7 @@ word the network cannot read at all, so some loss there is expected.
     python benchmarks/profiles_quality.py --part tune --profiles newlines --limit 100
     python benchmarks/profiles_quality.py --fit-paragraphs 4000   # newlines' weights
 
-``--fit-paragraphs N`` refits the weights of ``restorer._PARAGRAPH_WEIGHTS``
+``--fit-paragraphs N`` refits the weights of ``unstrip.decode.paragraphs.PARAGRAPH_WEIGHTS``
 (L2-regularised logistic regression by Newton's method, numpy only) on the
 sentence ends of N shuffled (seed 1) train-split news documents, labelled by
 whether the gold text had a line break there, features taken with the gold
@@ -43,10 +43,11 @@ import sys
 import numpy as np
 
 from unstrip import Restorer
-from unstrip import restorer as R
+from unstrip.decode import paragraphs as R
 from unstrip.evaluate.evalsets import FAMILIES, documents
 from unstrip.evaluate.scoring import Score, score_document
 from unstrip.text.corpus import corpus_files, iter_documents
+from unstrip.text.damage import sentence_ends
 from unstrip.text.profiles import LOWERED_PROFILES, PROFILES, STRIP_PROFILES, newlines
 
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -107,7 +108,7 @@ def _labelled_ends(gold: str) -> tuple[str, list[int], list[bool]]:
         breaks.add(at)
         at += 1
         pos = m.end()
-    ends = R._sentence_ends(flat)
+    ends = sentence_ends(flat)
     return flat, ends, [e in breaks for e in ends]
 
 
@@ -121,7 +122,7 @@ def fit_paragraphs(n_docs: int, l2: float = 0.05) -> np.ndarray:
         last, count = -1, 0
         for k, y in enumerate(ys):
             count += 1
-            rows.append(R._paragraph_features(flat, ends, k, last, count))
+            rows.append(R.paragraph_features(flat, ends, k, last, count))
             labels.append(y)
             if y:
                 last, count = ends[k], 0
@@ -143,8 +144,8 @@ def fit_paragraphs(n_docs: int, l2: float = 0.05) -> np.ndarray:
 
 def paragraph_f1(w, threshold: float, golds: list[str]) -> tuple[float, float, float]:
     """Paragraph P / R / F1 of :func:`restorer.paragraph_breaks` with weights ``w``."""
-    saved = R._PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD
-    R._PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD = tuple(w), threshold
+    saved = R.PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD
+    R.PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD = tuple(w), threshold
     tp = gold_n = pred_n = 0
     try:
         for gold in golds:
@@ -155,7 +156,7 @@ def paragraph_f1(w, threshold: float, golds: list[str]) -> tuple[float, float, f
             gold_n += len(_BREAK.findall(gold.strip()))
             pred_n += len(found)
     finally:
-        R._PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD = saved
+        R.PARAGRAPH_WEIGHTS, R.PARAGRAPH_THRESHOLD = saved
     p, r = tp / max(1, pred_n), tp / max(1, gold_n)
     return p, r, 2 * p * r / max(1e-9, p + r)
 

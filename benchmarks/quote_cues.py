@@ -57,7 +57,7 @@ def main() -> int:
     if shared_dir() is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
         return 1
-    restorer_module._predict_kind = _cached(restorer_module._predict_kind)
+    restorer_module.predict_kind = _cached(restorer_module.predict_kind)
     restorer = Restorer(args.model)
     lines = [t for d in documents("conversation", args.part) for t in turns(d.text)
              if len(t.split()) >= 2][:args.turns]

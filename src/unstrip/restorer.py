@@ -6,6 +6,12 @@ input shows (the ``auto`` profile) line by line, repairs broken encoding
 first, then asks the model for the insertion at every gap of stripped text,
 in overlapping windows so that input of any length runs in bounded memory.
 
+The steps each have a module: :mod:`unstrip.text.damage` says what damage a
+line shows, :mod:`unstrip.network.view` shows the network the text as it
+was trained to read it, the decoding passes of :mod:`unstrip.decode` choose
+the marks, and :mod:`unstrip.decode.paragraphs` puts back paragraph breaks;
+this module assembles lines, windows and the result.
+
 Every strip profile of :mod:`unstrip.text.profiles` is restored: ``seed`` and
 ``lower`` as the network was trained; ``punct``, ``word`` and their
 lowercased forms by showing the network the text as ``seed`` would have left
@@ -32,85 +38,53 @@ the guarantee does not depend on the model.
 
 from __future__ import annotations
 
-import math
 import re
-import string
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from unstrip.decode.cues import CUED, EXCLAIM, UNCUED, WHOLE_LINE, require_cues
-from unstrip.decode.prediction import Prediction, strip_seed_complements
+from unstrip.decode.paragraphs import paragraph_breaks, with_breaks
+from unstrip.decode.prediction import strip_seed_complements
 from unstrip.decode.quotes import STYLES, choose_style, harmonize, style_votes
 from unstrip.decode.rules import balance
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model
+from unstrip.network.view import predict_kind
+from unstrip.text.damage import (
+    PROFILE_CHOICES,
+    RESTORED_PROFILES,
+    decide_damage,
+    detect_profile,
+    repaired_positions,
+)
 from unstrip.text.encoding import Repair, fix_encoding, fix_encoding_and_explain
-from unstrip.text.profiles import LOWERED_PROFILES, PROFILES
-from unstrip.text.tokens import is_stripped
+from unstrip.text.profiles import LOWERED_PROFILES
 
 __all__ = [
     "Insertion", "Part", "Restoration", "Restorer", "detect_profile", "restore", "PROFILE_CHOICES",
-    "NUMBER_POLICIES",
+    "NUMBER_POLICIES", "RESTORED_PROFILES",
 ]
+
 
 NUMBER_POLICIES = ("keep", "safe", "guess")
 """How sure a mark that changes a number's value must be: ``keep`` writes none
 (grouping commas only), ``safe`` only with evidence that holds across domains,
 ``guess`` whatever the network prefers."""
 
-PROFILE_CHOICES = ("auto", *PROFILES)
-"""Profiles a caller may name; ``auto`` detects the damage, any other is obeyed."""
-
-RESTORED_PROFILES = ("seed", "lower", "punct", "word", "punct-lower", "word-lower")
-"""Profiles whose lost marks the network puts back."""
 
 PART_CHARS = 65536
 """``auto`` decides the damage per line, and per this many characters of a longer line."""
 
-FLATTENED_MIN = 1000
-"""A punctuated text with no line break is taken as flattened (``newlines``)
-from this many characters and three sentence ends on."""
 
-_HAS_UPPER = re.compile(r"[A-Z]")
-_HAS_LETTER = re.compile(r"[A-Za-z]")
 _LINE_BREAKS = re.compile(r"[\n\r]+")
-_ASCII_PUNCT = re.compile(r"[!-/:-@\[-\^`{-~]")  # string.punctuation but ``_``
-_NOT_WORD = re.compile(r"[^\w\s]")
-_ASCII_KEPT = frozenset(string.ascii_letters + string.digits + " ")
-_PUNCT_OK = frozenset(string.punctuation) - {"_"}
-_DASHES = frozenset("\u2012\u2013\u2014\u2015")
-"""Dash characters (figure, en, em, horizontal bar): ASCII writes each as ``--`` or ``-``."""
-_TO_ASCII = str.maketrans({
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2014": "--", "\u2013": "-",
-    "\u2010": "-", "\u2011": "-", "\u2026": "...",
-})
-_SAME_MARK = str.maketrans({
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2014": "-", "\u2013": "-",
-    "\u2010": "-", "\u2011": "-",
-})
-_OPENING = frozenset("\u201c\u2018\u201e\u00ab([{")
-_CLOSING = frozenset("\u201d\u2019\u00bb)]}")
-_FOLD_EXTRA = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-               "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
-               "ı": "i"}
-_KEPT_MARKS = re.compile(
-    r"['-]|(?<=[0-9])[.,](?=[0-9])|\$(?=[0-9])|(?<=[0-9])%"
-    r"|(?<=\b[A-Za-z])\.(?=[A-Za-z]\.)|(?<=\b[A-Za-z]\.[A-Za-z])\."
-)
-"""Marks that damaged input may still hold, kept as they are and restored
-around: apostrophes and hyphens (``don't``, ``well-known``), the marks of
-numbers written as digits (``20,000``, ``2.5``, ``$5``, ``50%``) and the
-periods of initialisms (``u.s.``, ``e.g.``, ``a.m.``), as speech
-recognisers write them."""
 
 
 @dataclass(frozen=True)
+
+
 class Insertion:
     """``insert`` goes at ``offset`` (a gap index of the input, 0 = before the
     first character), with the model's ``confidence`` in it (0..1);
@@ -129,6 +103,8 @@ class Insertion:
 
 
 @dataclass(frozen=True)
+
+
 class Recase:
     """The character at ``offset`` of the (lowercased) input becomes ``to``;
     ``pass_name`` as for :class:`Insertion` (``"recasing"``, ``"capitals"``, ...;
@@ -141,6 +117,8 @@ class Recase:
 
 
 @dataclass(frozen=True)
+
+
 class Part:
     """Characters ``start:end`` of the input (a line, or a piece of a long one)
     were treated as damaged by ``profile``."""
@@ -151,6 +129,8 @@ class Part:
 
 
 @dataclass
+
+
 class Restoration:
     """A restored text with everything that was done to get it.
 
@@ -193,64 +173,6 @@ def _with_pass(entry: dict) -> dict:
     if entry.get("why", "") is None:
         del entry["why"]
     return entry
-
-
-def detect_profile(text: str, flattened: bool = True) -> str:
-    """Say what damage ``text`` shows: ``empty``, a strip profile, or ``punctuated``.
-
-    Text holding only ASCII letters, digits and spaces (and line breaks, which
-    are kept: each line is restored on its own) was stripped (``seed``); if it has
-    letters but no capitals it was also lowercased (``lower``). Text that
-    also holds non-ASCII letters, tabs or ``_`` but no punctuation is
-    ``word``; with non-ASCII punctuation (curly quotes, dashes, symbols) but
-    no ASCII punctuation it is ``punct``; each is ``-lower`` when it has
-    lowercase letters and no capitals. A replacement character (U+FFFD,
-    what ``--errors replace`` writes for a bad byte) counts as a letter.
-    Punctuated text with no line break, at least :data:`FLATTENED_MIN`
-    characters and three sentence ends is ``newlines`` (when ``flattened``).
-    Straight apostrophes and hyphens may be left in (speech recognisers write ``don't`` and
-    ``well-known`` but no sentence punctuation): they are kept where they are
-    and the rest is restored around them, as are the marks inside numbers
-    (``20,000``, ``2.5``, ``$5``, ``50%``) and of initialisms (``u.s.``).
-    Anything else is taken as already punctuated (encoding damage is
-    repaired before this is asked).
-
-    >>> [detect_profile(t) for t in ["", "Dont go", "dont go", "Don't go.", "42 7"]]
-    ['empty', 'seed', 'lower', 'punctuated', 'seed']
-    >>> [detect_profile(t) for t in ["i don't know", "a well-known Fact", "it's, fine"]]
-    ['lower', 'seed', 'punctuated']
-    >>> [detect_profile(t) for t in ["it cost $20,000", "up 2.5% in may", "it cost 5, then"]]
-    ['lower', 'lower', 'punctuated']
-    >>> [detect_profile(t) for t in ["in the u.s. today", "at 9 a.m. sharp", "at home. then"]]
-    ['lower', 'lower', 'punctuated']
-    >>> [detect_profile(t) for t in ["its a naïve idea", "Its a na\ufffdve idea", "a\tb_c"]]
-    ['word-lower', 'seed', 'word-lower']
-    >>> [detect_profile(t) for t in ["“Its” — fine", "its £5", "One. " * 300]]
-    ['punct', 'punct-lower', 'newlines']
-    """
-    if not text.strip():
-        return "empty"
-    body = _LINE_BREAKS.sub("", text)
-    rest = _KEPT_MARKS.sub("", body.replace("\ufffd", ""))
-    if is_stripped(rest):
-        if _HAS_LETTER.search(text) and not _HAS_UPPER.search(text):
-            return "lower"
-        return "seed"
-    if _ASCII_PUNCT.search(rest):
-        if flattened and body == text and _flattened(text):
-            return "newlines"
-        return "punctuated"
-    kind = "punct" if _NOT_WORD.search(rest) else "word"
-    if any(c.islower() for c in rest) and not any(c.isupper() for c in rest):
-        return kind + "-lower"
-    return kind
-
-
-def _flattened(text: str) -> bool:
-    """Long punctuated text of several sentences with no line break."""
-    if len(text) < FLATTENED_MIN:
-        return False
-    return len(_sentence_ends(text)) >= 3
 
 
 class Restorer:
@@ -341,10 +263,10 @@ class Restorer:
         result = Restoration("", "empty", encoding_repairs=repairs)
         pieces: list[str] = []
         tally = [0.0] * 4  # quote styles so far (unstrip.decode.quotes.style_votes)
-        repaired = _repaired_positions(repairs)
+        repaired = repaired_positions(repairs)
 
         def decide(pos: int, part: str, flat: bool) -> str:
-            return _decide(part, profile, flat,
+            return decide_damage(part, profile, flat,
                            any(pos <= at < pos + len(part) for at in repaired))
 
         for pos, part, kind, lines in _blocks(_parts([text]), decide):
@@ -369,7 +291,7 @@ class Restorer:
                                 pos + base + k, b, sure, case_by[k] or None if case_by else None))
             elif kind == "newlines":
                 breaks = paragraph_breaks(part)
-                pieces.append(_with_breaks(part, breaks))
+                pieces.append(with_breaks(part, breaks))
                 result.recased.extend(Recase(pos + i, "\n\n", round(p, 4), "paragraphs")
                                       for i, p in breaks)
             else:
@@ -405,14 +327,14 @@ class Restorer:
 
         def decide(pos: int, part: str, flat) -> str:
             flat, fixed = flat if isinstance(flat, tuple) else (flat, False)
-            return _decide(part, profile, flat, fixed)
+            return decide_damage(part, profile, flat, fixed)
 
         for _, part, kind, _ in _blocks(repaired_parts(), decide):
             if kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally):
                     yield _render(ins, kept)
             elif kind == "newlines":
-                yield _with_breaks(part, paragraph_breaks(part))
+                yield with_breaks(part, paragraph_breaks(part))
             else:
                 yield part
 
@@ -471,7 +393,7 @@ class Restorer:
             else:
                 end = _cut(buf, done + self.window - self.context, done + self.window // 2)
                 win_end = min(_cut(buf, end + self.context, end + 1), limit)
-            pred = _predict_kind(self.model, buf[:win_end], kind, pairs)
+            pred = predict_kind(self.model, buf[:win_end], kind, pairs)
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
@@ -622,255 +544,6 @@ def _expand_runs(base, core, ins, conf, kept, case_conf, by, run_at: dict[int, s
             new_by)
 
 
-def _predict_around_marks(model, text: str, cased: bool, pairs: Counter | None = None
-                          ) -> Prediction:
-    """The model's prediction for ``text``, which may still hold marks (:data:`_KEPT_MARKS`).
-
-    The model reads the text without them; its insertions land at the gaps
-    where the input had no mark, and the marks stay as they were, so the
-    input is always a subsequence of the output. The prediction is indexed
-    by the gaps and characters of ``text`` itself.
-
-    >>> from unstrip.baseline import BaselineModel
-    >>> p = _predict_around_marks(BaselineModel.load(), "i don't know its wellknown", False)
-    >>> p.kept[:7], p.insertions[5:7], p.insertions[21]  # no insertion beside a kept mark
-    ("I don't", ['', ''], '-')
-    >>> _render(p.insertions, p.kept)
-    "I don't know its well-known"
-    """
-    extra = {} if pairs is None else {"pairs": pairs}
-    if _KEPT_MARKS.search(text) is None:
-        return model.predict(text, cased=cased, **extra)
-    marks = {m.start() for m in _KEPT_MARKS.finditer(text)}
-    at = [i for i in range(len(text)) if i not in marks]
-    bare = model.predict("".join(text[i] for i in at), cased=cased, **extra)
-    ins = [""] * (len(text) + 1)
-    conf = [1.0] * (len(text) + 1)
-    kept = list(text)
-    case_conf = None if bare.case_confidence is None else [1.0] * len(text)
-    by, case_by = _no_passes(bare, len(text))
-    prev = -1
-    for g, i in enumerate([*at, len(text)]):
-        if i == prev + 1:  # no mark in this gap: the model decides it
-            ins[i], conf[i] = bare.insertions[g], bare.confidence[g]
-            if by is not None:
-                by[i] = bare.passes[g]
-        if i < len(text):
-            kept[i] = bare.kept[g]
-            if case_conf is not None:
-                case_conf[i] = bare.case_confidence[g]
-            if case_by is not None:
-                case_by[i] = bare.case_passes[g]
-        prev = i
-    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
-
-
-def _no_passes(pred: Prediction, n: int) -> tuple[list[str] | None, list[str] | None]:
-    """Empty pass names for a text of ``n`` characters, where ``pred`` has them (else None)."""
-    return (None if pred.passes is None else [""] * (n + 1),
-            None if pred.case_passes is None else [""] * n)
-
-
-def _predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> Prediction:
-    """The model's prediction for one line ``text`` damaged by the strip profile ``kind``.
-
-    Text of ASCII letters, digits and spaces (with the marks speech style
-    keeps) goes to the network as it is; anything else through
-    :func:`_model_view`. Insertions hold only characters ``kind`` deletes.
-    """
-    cased = kind not in LOWERED_PROFILES
-    if kind in ("seed", "lower") and is_stripped(_KEPT_MARKS.sub("", text)):
-        return _predict_around_marks(model, text, cased, pairs)
-    view, first, last = _model_view(text, "X" if cased else "x")
-    bare = model.predict(view, cased=cased)
-    n = len(text)
-    ins = [""] * (n + 1)
-    conf = [1.0] * (n + 1)
-    kept = list(text)
-    case_conf = None if bare.case_confidence is None else [1.0] * n
-    by, case_by = _no_passes(bare, n)
-    for j in range(len(view) + 1):
-        left = last[j - 1] if j else -1
-        right = first[j] if j < len(view) else n
-        s = _allowed(bare.insertions[j], kind)
-        if s and "\ufffd" in text[max(0, left) : right + 1]:
-            s = "".join(c for c in s if not c.isalnum())  # the bad byte may be that letter
-        if right == left + 1:
-            if s:
-                ins[right], conf[right] = s, bare.confidence[j]
-                if by is not None:
-                    by[right] = bare.passes[j]
-        elif right > left + 1 and s:
-            for g, piece in _spread(s, text[left + 1 : right], left + 1).items():
-                ins[g], conf[g] = piece, bare.confidence[j]
-                if by is not None:
-                    by[g] = bare.passes[j]
-        if j == len(view):
-            break
-        i = first[j]
-        c = text[i]
-        if c in _ASCII_KEPT:
-            kept[i] = bare.kept[j]
-        elif len(_fold(c)) == 1 and bare.kept[j] != view[j]:
-            want = c.upper() if bare.kept[j].isupper() else c.lower()
-            if len(want) == 1:
-                kept[i] = want
-        if case_conf is not None:
-            case_conf[i] = bare.case_confidence[j]
-        if case_by is not None:
-            case_by[i] = bare.case_passes[j]
-    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
-
-
-@lru_cache(maxsize=4096)
-def _fold(ch: str) -> str:
-    """The ASCII letters and digits a non-ASCII letter or digit reads as ('' if none).
-
-    >>> _fold("é"), _fold("Ü"), _fold("ß"), _fold("東")
-    ('e', 'U', 'ss', '')
-    """
-    if ch in _FOLD_EXTRA:
-        return _FOLD_EXTRA[ch]
-    out = "".join(c for c in unicodedata.normalize("NFKD", ch) if c in _ASCII_KEPT and c != " ")
-    return out if len(out) <= 3 else ""
-
-
-def _model_view(text: str, placeholder: str = "x") -> tuple[str, list[int], list[int]]:
-    """The text as the network knows it, and where each of its characters came from.
-
-    ASCII letters, digits and spaces stay; other whitespace (tabs) reads as a
-    space; a non-ASCII letter reads as its ASCII fold (``é`` as ``e``), a run
-    of letters with none (``東京``, or a U+FFFD at a word's start) as one
-    ``placeholder`` (``X`` for cased text, as a name reads), a combining
-    mark or U+FFFD after a letter as part of that letter;
-    punctuation, symbols, emoji and ``_`` are not shown, as the seed profile
-    would have deleted them. Character ``j`` of the view stands for
-    ``text[first[j] : last[j] + 1]``.
-
-    >>> view, first, last = _model_view("“Zürich’s” 東京\\tcafé")
-    >>> view, first[:3], (first[8], last[8])
-    ('Zurichs x cafe', [1, 2, 3], (11, 12))
-    """
-    view: list[str] = []
-    first: list[int] = []
-    last: list[int] = []
-    run = False  # the last view character is an ``x`` for letters with no fold
-    for i, c in enumerate(text):
-        if c in _ASCII_KEPT or c.isspace():
-            view.append(c if c in _ASCII_KEPT else " ")
-            first.append(i)
-            last.append(i)
-            run = False
-            continue
-        attached = bool(view) and last[-1] == i - 1 and view[-1] != " "
-        cat = unicodedata.category(c)
-        if cat[0] == "M" or (c == "\ufffd" and attached):
-            if attached:
-                last[-1] = i
-            continue
-        if cat[0] in "LN" or c == "\ufffd":
-            folded = _fold(c)
-            if folded:
-                view.extend(folded)
-                first.extend([i] * len(folded))
-                last.extend([i] * len(folded))
-                run = False
-            elif run and attached:
-                last[-1] = i
-            else:
-                view.append(placeholder)
-                first.append(i)
-                last.append(i)
-                run = True
-            continue
-        run = False
-    return "".join(view), first, last
-
-
-def _allowed(insertion: str, kind: str) -> str:
-    """The part of an insertion that the profile ``kind`` deletes (so may have been there).
-
-    >>> _allowed("’,\\n\\n“", "punct"), _allowed("’,\\n\\n“", "word"), _allowed("_", "word")
-    ('\\',"', '’,“', '')
-    """
-    if not insertion:
-        return insertion
-    if kind.startswith("punct"):
-        return "".join(c for c in insertion.translate(_TO_ASCII) if c in _PUNCT_OK)
-    if kind.startswith("word"):
-        return "".join(c for c in insertion if _NOT_WORD.match(c))
-    return insertion
-
-
-def _spread(insertion: str, region: str, gap: int) -> dict[int, str]:
-    """Place an insertion the network made where the input kept marks it did not see.
-
-    ``region`` (the kept characters) lies between gaps ``gap`` and
-    ``gap + len(region)``. When the region's marks are in the insertion
-    (curly and straight quotes, dashes and hyphens alike), what lies between
-    them goes in the gaps between; else an insertion beside only closing or
-    only opening marks goes before them (``fine,”``, ``said, “``); else none.
-
-    >>> _spread(',"', "”", 5), _spread(",", "”", 5), _spread(".", "—", 5)
-    ({5: ','}, {5: ','}, {})
-    >>> _spread("--", "—", 5), _spread(",--", "—", 5), _spread("-", "-", 5)
-    ({}, {5: ','}, {})
-    """
-    marks = insertion.translate(_SAME_MARK)
-    out: dict[int, str] = {}
-    pos = 0
-    for k, r in enumerate(region):
-        at = marks.find(r.translate(_SAME_MARK), pos)
-        if at < 0:
-            if all(c in _CLOSING for c in region) or all(c in _OPENING for c in region):
-                return {gap: insertion}
-            return {}
-        if at > pos:
-            out[gap + k] = insertion[pos:at]
-        pos = at + 1
-        if r in _DASHES:
-            # A dash reads as ``--`` in ASCII (the court transcripts' dash): the
-            # whole run is that one dash, not a dash and a hyphen beside it.
-            while pos < len(marks) and marks[pos] == "-":
-                pos += 1
-    if pos < len(insertion):
-        out[gap + len(region)] = insertion[pos:]
-    return out
-
-
-def _decide(part: str, profile: str, flat: bool, repaired: bool = False) -> str:
-    """The damage a part is treated as: the caller's profile, or under ``auto`` what it shows.
-
-    A part whose encoding was repaired and that then shows only the marks a
-    writer types beyond ASCII (curly quotes, dashes) was damaged by its
-    encoding alone: it was written with punctuation, and gets only the repair.
-
-    >>> _decide("don’t", "auto", False, repaired=True), _decide("don’t", "auto", False)
-    ('punctuated', 'punct-lower')
-    """
-    if not part.strip():
-        return "empty"
-    if profile in ("auto", "mojibake"):
-        kind = detect_profile(part, flattened=flat)
-        if repaired and kind.startswith(("punct", "word")):
-            return "punctuated"
-        return kind
-    return profile
-
-
-def _repaired_positions(repairs: list[Repair]) -> list[int]:
-    """Where each encoding repair's result starts in the repaired text.
-
-    >>> _repaired_positions([Repair("decode", 3, "â€™", "’"), Repair("decode", 9, "Ã©", "é")])
-    [3, 7]
-    """
-    out, shift = [], 0
-    for r in repairs:
-        out.append(r.position + shift)
-        shift += len(r.after) - len(r.before)
-    return out
-
-
 def _blocks(parts: Iterable[tuple[int, str, object]], decide
             ) -> Iterator[tuple[int, str, str, list[tuple[int, str, str]]]]:
     """Group :func:`_parts` into ``(offset, text, kind, lines)``: runs of lines.
@@ -984,87 +657,6 @@ def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:
         yield base + brk.start(), brk.group(), None
         buf, base = buf[brk.end():], base + brk.end()
         first_line = False
-
-
-# A sentence end followed by a single space and a capital, digit or opening mark.
-_SENTENCE_END = re.compile(r"(?<=[.?!])[\"'”’)\]]*( )(?=[\"“‘(\[]?[A-Z0-9])")
-_PARAGRAPH_WEIGHTS = (
-    -4.1287, 0.0514, 1.0316, 0.4142, -1.1886, -0.9122, -1.0893, -0.9386, 0.3998, 1.4841, 1.2821,
-    -0.1282, -0.9009, -0.9524, -0.3843, 1.0668, 1.1457, -0.8629, 0.221, 0.215, -2.1477, 1.8215,
-    -4.8962,
-)
-"""Logistic weights of :func:`_paragraph_features`, fitted on 4,000 train-split news
-documents (36,696 sentence ends, 35% of them paragraph ends) by
-``python benchmarks/profiles_quality.py --fit-paragraphs 4000``."""
-PARAGRAPH_THRESHOLD = 0.5
-"""Chosen on the news ``tune`` part: paragraph P / R / F1 0.776 / 0.595 / 0.674 there."""
-# Newswire datelines: ``TOKYO, June 29 - `` opens a text of short paragraphs; a
-# ``(Reuters) -`` near the start one whose body is a single paragraph.
-_DATELINE = re.compile(r"[A-Z][A-Za-z .'-]*, [A-Z][a-z]+ \d{1,2} - ")
-_SAID = ("said", "says", "added", "told")
-
-
-def _sentence_ends(text: str) -> list[int]:
-    return [m.start(1) for m in _SENTENCE_END.finditer(text) if not text[m.start(1) - 1].isspace()]
-
-
-def _paragraph_features(text: str, ends: list[int], k: int, last: int, count: int) -> list[float]:
-    """Features of sentence end ``k``: lengths around it, how it ends, the paragraph so
-    far, and the newswire style of the text (:data:`_DATELINE`)."""
-    i = ends[k]
-    prev = ends[k - 1] if k else -1
-    nxt = ends[k + 1] if k + 1 < len(ends) else len(text)
-    cur, following, since = i - prev, nxt - i, i - last
-    j = i - 1
-    while text[j] in "\"'”’)]":
-        j -= 1
-    mark = text[j]
-    sentence = text[prev + 1 : i]
-    return [
-        1.0, math.log1p(since), math.log1p(cur), math.log1p(following),
-        count == 1, count == 2, count == 3, count >= 4,
-        mark == "?", mark == "!", text[i - 1] in "\"”'’", text[i + 1] in "\"“",
-        text[i + 1].isdigit(), last < 0, math.log1p(i), nxt == len(text),
-        text[max(0, i - 12) : i].rstrip(".?!\"”'’").lower().endswith(_SAID),
-        '"' in sentence or "“" in sentence, cur > 200, following > 200, since > 400,
-        _DATELINE.match(text) is not None, "(Reuters) -" in text[:400],
-    ]
-
-
-def paragraph_breaks(text: str) -> list[tuple[int, float]]:
-    """Where a flattened text most likely had its paragraph breaks.
-
-    Each sentence end followed by one space is scored from left to right by
-    a logistic model over the sentence and paragraph lengths around it and
-    how the sentence ends (a closing quote, ``said``); where the probability
-    is at least :data:`PARAGRAPH_THRESHOLD` the space was a break. Returns
-    ``(offset of the space, probability)``.
-
-    >>> text = ("BONN, March 3 - Prices rose on Monday. Traders were surprised. "
-    ...         "'It came from nowhere,' one dealer said. Others agreed.")
-    >>> [text[i - 6 : i] for i, p in paragraph_breaks(text)]
-    [' said.']
-    """
-    ends = _sentence_ends(text)
-    out: list[tuple[int, float]] = []
-    last, count = -1, 0
-    for k in range(len(ends)):
-        count += 1
-        z = sum(w * float(f) for w, f in zip(
-            _PARAGRAPH_WEIGHTS, _paragraph_features(text, ends, k, last, count), strict=True))
-        p = 1.0 / (1.0 + math.exp(-z))
-        if p >= PARAGRAPH_THRESHOLD:
-            out.append((ends[k], p))
-            last, count = ends[k], 0
-    return out
-
-
-def _with_breaks(text: str, breaks: list[tuple[int, float]]) -> str:
-    out, at = [], 0
-    for i, _ in breaks:
-        out += [text[at:i], "\n\n"]
-        at = i + 1
-    return "".join(out) + text[at:]
 
 
 def _render(ins: list[str], kept: str) -> str:
