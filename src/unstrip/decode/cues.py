@@ -59,7 +59,7 @@ called calls titled headlined entitled dubbed labelled labeled known
 CUE_WORDS = 4
 """How many words before an opening quote or after a closing one are searched for a cue."""
 
-CUED = 0.5
+CUED = 0.3
 """Confidence both marks of a pair with a cue need (chosen on the tune sets)."""
 
 UNCUED = 0.9
