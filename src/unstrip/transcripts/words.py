@@ -11,8 +11,8 @@ Since the restorer only inserts marks and changes case, every word can be
 found in the output, and a word never moves to another item.
 
 >>> from unstrip import Restorer
->>> restore_words(Restorer(), [" so", " i", " said", " hello", " to", " them"])
-[' So', ' I', ' said', ' "hello"', ' to', ' them.']
+>>> restore_words(Restorer(), [" so", " what", " time", " is", " it"])
+[' So', ' what', ' time', ' is', ' it?']
 >>> restore_words(Restorer(), [{"word": "dont", "start": 0.0}, {"word": "go", "start": 0.4}])
 [{'word': "Don't", 'start': 0.0}, {'word': 'go.', 'start': 0.4}]
 
