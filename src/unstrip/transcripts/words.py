@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from unstrip.decode.vocabulary import explain_with_vocabulary
-from unstrip.restorer import PROFILE_CHOICES, RESTORED_PROFILES, detect_profile
+from unstrip.text.damage import PROFILE_CHOICES, RESTORED_PROFILES, detect_profile
 from unstrip.text.encoding import fix_encoding
 
 __all__ = ["MIN_RUN_WORDS", "restore_pieces", "restore_words", "restore_words_json"]
