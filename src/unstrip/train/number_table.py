@@ -70,8 +70,16 @@ def train_documents(budget: dict[str, int] = BUDGET) -> list:
     return out
 
 
-def record(model, text: str) -> tuple[list[str], list[float], dict[int, str]]:
-    """The insertions, confidences and mark sources just before the numbers pass."""
+def restore_unscored(model, text: str, cased: bool = True, pairs=None):
+    """``model``'s prediction for ``text`` with the numbers pass left out, and the state that
+    pass would read: ``(prediction, insertions, confidences, mark sources)``.
+
+    Every value mark the network and the other passes write is in the
+    prediction; the numbers pass runs after all passes that write insertions,
+    so the insertions it would read are the prediction's own. ``pairs``
+    defaults to :func:`unstrip.decode.wordcontext.text_pairs` of ``text`` for
+    cased input (as the restorer gives a whole document), none for lowercased.
+    """
     grabbed = {}
 
     def grab(dec, st):
@@ -80,11 +88,21 @@ def record(model, text: str) -> tuple[list[str], list[float], dict[int, str]]:
 
     saved = pipeline.PASSES
     pipeline.PASSES = tuple((n, grab if n == "numbers" else f) for n, f in saved)
+    if pairs is None and cased:
+        pairs = text_pairs(text)
     try:
-        model.predict(text, cased=True, pairs=text_pairs(text))
+        pred = model.predict(text, cased=cased, pairs=pairs)
     finally:
         pipeline.PASSES = saved
-    return grabbed["x"]
+    if "x" not in grabbed:  # no word pieces: nothing written
+        n = len(text)
+        grabbed["x"] = ([""] * (n + 1), [1.0] * (n + 1), {})
+    return (pred, *grabbed["x"])
+
+
+def record(model, text: str) -> tuple[list[str], list[float], dict[int, str]]:
+    """The insertions, confidences and mark sources just before the numbers pass."""
+    return restore_unscored(model, text)[1:]
 
 
 def labelled_units(gold: str, text: str, ins, conf, sources) -> list[tuple[dict, bool]]:
