@@ -112,9 +112,13 @@ def _labelled_ends(gold: str) -> tuple[str, list[int], list[bool]]:
     return flat, ends, [e in breaks for e in ends]
 
 
-def fit_paragraphs(n_docs: int, l2: float = 0.05) -> np.ndarray:
-    news = set(FAMILIES["news"])
-    docs = [d.text for d in iter_documents(corpus_files(), split="train") if d.source in news]
+def fit_paragraphs(n_docs: int, l2: float = 0.05, sources: set[str] | None = None
+                   ) -> np.ndarray:
+    """Weights for :func:`unstrip.decode.paragraphs.paragraph_features` fitted on the
+    sentence ends of ``n_docs`` train documents of ``sources`` (default: news)."""
+    sources = set(FAMILIES["news"]) if sources is None else sources
+    docs = [d.text for d in iter_documents(corpus_files(), split="train")
+            if d.source in sources]
     random.Random(1).shuffle(docs)
     rows, labels = [], []
     for gold in docs[:n_docs]:

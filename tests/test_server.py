@@ -88,11 +88,11 @@ def test_every_profile_is_accepted(client, profile):
 
 def test_restore_repairs_encoding_first(client):
     body = client.post("/v1/restore", json={"text": "Itâ€™s â€œfineâ€ â€” really"}).json()
-    # Curly quotes and a dash but no ASCII punctuation: what the punct profile leaves.
-    # The network may end the sentence; it adds no hyphen beside the dash (``—-``).
-    assert body["profile"] == "punct"
-    assert body["text"] in ("It’s “fine” — really", "It’s “fine” — really.")
-    assert all(i["insert"] == "." for i in body["insertions"])
+    # Curly quotes and a dash, and broken encoding: it was written punctuated, and
+    # its only damage was the encoding, so it gets only the repair.
+    assert body["profile"] == "punctuated"
+    assert body["text"] == "It’s “fine” — really"
+    assert body["insertions"] == []
     assert body["encoding_repairs"][0] == {
         "kind": "decode", "position": 2, "before": "â€™", "after": "’"
     }
@@ -111,11 +111,15 @@ def test_fix_encoding(client):
 
 
 def test_healthz_names_the_model(client):
+    from unstrip import __version__
+    from unstrip.about import model_version
     from unstrip.models import describe
 
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "model": describe(client.app.state.restorer.model)}
+    assert r.json() == {"status": "ok", "model": describe(client.app.state.restorer.model),
+                        "version": __version__, "model_version": model_version()}
+    assert r.json()["model_version"].startswith("en-")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n"])

@@ -377,11 +377,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(model: str, parent: int | None = None) -> None:
+def _init_worker(model: str, parent: int | None = None, numbers: str = "safe") -> None:
     global _WORKER
     if parent is not None:
         _die_with_parent(parent)
-    _WORKER = Restorer(model)
+    _WORKER = Restorer(model, numbers=numbers)
 
 
 def _work(records: list, field: str, profile: str, max_chars: int) -> list[tuple]:
@@ -771,6 +771,7 @@ def run_batch(
     progress: bool = True,
     max_chars: int = MAX_CHARS,
     errors: str = "strict",
+    numbers: str = "safe",
 ) -> Summary:
     """Restore ``field`` of every record of ``input_path`` into ``output_path``.
 
@@ -779,7 +780,9 @@ def run_batch(
     cannot be restored or written go to ``errors_path`` (default
     ``OUTPUT.errors.jsonl``, written only when there are some). ``errors``
     is what bytes that are not UTF-8 do: ``strict`` makes their record an
-    error, ``replace`` turns them into U+FFFD. A rerun after a crash resumes.
+    error, ``replace`` turns them into U+FFFD. ``numbers`` is the number
+    policy (:data:`unstrip.restorer.NUMBER_POLICIES`). A rerun after a crash
+    resumes.
     """
     src, dst = Path(input_path), Path(output_path)
     in_fmt, out_fmt = _format(src), _format(dst)
@@ -864,14 +867,14 @@ def run_batch(
     batches = _batches(_read(src, in_fmt, errors), batch_size, state["done"])
     try:
         if workers == 0:
-            restorer = Restorer(model)
+            restorer = Restorer(model, numbers=numbers)
             for heads, recs in batches:
                 commit(heads, [restore_one(r, restorer, field, profile, max_chars)
                                for r in recs])
         else:
             ctx = get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(str(model), os.getpid())) as pool:
+                                     initargs=(str(model), os.getpid(), numbers)) as pool:
                 pending: deque = deque()
                 for heads, recs in batches:
                     pending.append((heads, pool.submit(

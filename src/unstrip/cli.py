@@ -27,12 +27,11 @@ from typing import BinaryIO
 
 import click
 
-from unstrip import __version__
 from unstrip.decode.quotes import STYLES
 from unstrip.decode.vocabulary import explain_with_vocabulary, read_vocabulary
 from unstrip.restorer import NUMBER_POLICIES, PROFILE_CHOICES, Restorer
 from unstrip.text.corpus import CorpusError, Document, is_jsonl, iter_documents
-from unstrip.text.profiles import PROFILES
+from unstrip.text.profiles import PROFILES, profile_help
 from unstrip.text.textio import InputError, check_stream, checked_source, iter_text_chunks
 
 ERRORS = click.Choice(["strict", "replace"])
@@ -64,7 +63,9 @@ class _DefaultGroup(click.Group):
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="unstrip")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, param, value: _print_version(ctx, value),
+              help="Show the package and model versions and exit.")
 def cli() -> None:
     """Turn damaged text back into the text as written.
 
@@ -298,13 +299,20 @@ def _user_errors() -> Iterator[None]:
         _fail(f"{where}{exc.strerror or exc}")
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from unstrip.about import version_line
+
+        click.echo(version_line())
+        ctx.exit()
+
+
 _profile_option = click.option(
     "--profile",
     type=click.Choice(PROFILE_CHOICES),
     default="auto",
     show_default=True,
-    help="The damage the input shows. auto detects stripped, lowercased, "
-    "mis-encoded or already punctuated text.",
+    help="The damage the input shows: " + profile_help() + ".",
 )
 _model_option = click.option(
     "--model",
@@ -411,8 +419,11 @@ def _restore_structured(restorer, text: str, fmt: str, profile: str, name: str) 
 @click.option("--lookahead", type=click.IntRange(min=1), default=8, show_default=True,
               metavar="N", help="With --stream: words to wait for after a word before "
               "its marks and casing are final.")
+@click.option("--paragraphs", is_flag=True,
+              help="Also break a long restored line into paragraphs (a transcript that came "
+              "as one block): the space after a sentence end may become a blank line.")
 def restore(files, output, profile, explain, fmt, model, errors, quotes, vocab_path, numbers,
-            stream, lookahead) -> None:
+            stream, lookahead, paragraphs) -> None:
     """Restore FILES (or standard input) and print the text as written.
 
     Each file is restored on its own; long inputs stream through in windows,
@@ -437,7 +448,8 @@ def restore(files, output, profile, explain, fmt, model, errors, quotes, vocab_p
     """
     with _user_errors():
         forms = _read_vocab(vocab_path, errors) if vocab_path else []
-    restorer = Restorer(model, quotes=quotes, vocab=forms, numbers=numbers)
+    restorer = Restorer(model, quotes=quotes, vocab=forms, numbers=numbers,
+                        paragraphs=paragraphs)
     if stream:
         if any(f != "-" for f in files) or explain or fmt not in (None, "text"):
             _fail("--stream restores plain text from standard input: pipe the text in, "
@@ -661,19 +673,14 @@ def _report_exact(golds: list[Document], preds: list[str], as_json: bool) -> Non
 
 @cli.command()
 @_model_option
-def info(model) -> None:
-    """Show the model that restores: what it is, its decoding settings and passes, in order.
-
-    Each line is a setting of the model's config.json (decoding) or, last,
-    the decoding passes as Decoder.predict runs them.
-    """
-    from unstrip.models import describe, load_model
+@click.option("--verbose", is_flag=True,
+              help="Also show internal settings: window sizes, score shifts, thresholds.")
+def info(model, verbose) -> None:
+    """Say which model restores, on what terms, and what it does to a text, pass by pass."""
+    from unstrip.about import describe
 
     with _user_errors():
-        loaded = load_model(model)
-        click.echo(f"model: {describe(loaded)}")
-        if hasattr(loaded, "describe"):
-            click.echo(loaded.describe())
+        click.echo(describe(Restorer(model), verbose=verbose))
 
 
 @cli.command()
@@ -745,28 +752,18 @@ def batch(input_path, output_path, field, profile, workers, batch_size, errors_p
                                     workers=workers, batch_size=batch_size,
                                     errors_path=errors_path, model=model, address=address,
                                     progress=progress, errors=errors_policy,
-                                    **_numbers_for(run_ray_batch, numbers))
+                                    numbers=numbers)
         else:
             from unstrip.batch import run_batch
 
             summary = run_batch(input_path, output_path, field=field, profile=profile,
                                 workers=workers, batch_size=batch_size,
                                 errors_path=errors_path, model=model, progress=progress,
-                                errors=errors_policy, **_numbers_for(run_batch, numbers))
+                                errors=errors_policy, numbers=numbers)
     click.echo(f"unstrip batch: {summary}", err=True)
-
-
-def _numbers_for(run, numbers: str) -> dict:
-    """``{"numbers": numbers}`` for a batch engine that takes the policy; an engine
-    that does not restores as ``safe``, so asking it for another policy is refused."""
-    import inspect
-
-    if "numbers" in inspect.signature(run).parameters:
-        return {"numbers": numbers}
-    if numbers != "safe":
-        raise ValueError(f"--numbers {numbers}: this batch engine restores numbers as "
-                         "`safe` only")
-    return {}
+    if summary.failed:
+        click.echo(f"unstrip batch: {summary.report()}", err=True)
+        sys.exit(summary.exit_code)
 
 
 @cli.command()

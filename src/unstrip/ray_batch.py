@@ -95,12 +95,12 @@ class _RestoreActor:
     """
 
     def __init__(self, fmt: str, field: str, profile: str, model: str, max_chars: int,
-                 threads: int, errors: str = "strict"):
+                 threads: int, errors: str = "strict", numbers: str = "safe"):
         from unstrip.models import load_model
 
         self.fmt, self.field, self.profile, self.max_chars = fmt, field, profile, max_chars
         self.errors = errors
-        self.restorer = Restorer(load_model(model, threads=threads))
+        self.restorer = Restorer(load_model(model, threads=threads), numbers=numbers)
 
     def _one(self, rec, where: dict | None = None) -> tuple[dict | None, str | None]:
         out, reason = restore_one(rec, self.restorer, self.field, self.profile,
@@ -312,6 +312,7 @@ def run_ray_batch(
     progress: bool = True,
     threads: int = 1,
     errors: str = "strict",
+    numbers: str = "safe",
 ) -> Summary:
     """Restore ``field`` of every record of ``input_path`` into the folder ``output_path``.
 
@@ -387,6 +388,7 @@ def run_ray_batch(
                 compute=ray.data.ActorPoolStrategy(size=workers),
                 num_cpus=1,
                 fn_constructor_kwargs={"fmt": fmt, "field": field, "profile": profile,
+                                       "numbers": numbers,
                                        "model": str(model), "max_chars": max_chars,
                                        "threads": threads, "errors": errors},
             )

@@ -7,10 +7,11 @@ first, then asks the model for the insertion at every gap of stripped text,
 in overlapping windows so that input of any length runs in bounded memory.
 
 The steps each have a module: :mod:`unstrip.text.damage` says what damage a
-line shows, :mod:`unstrip.network.view` shows the network the text as it
-was trained to read it, the decoding passes of :mod:`unstrip.decode` choose
-the marks, and :mod:`unstrip.decode.paragraphs` puts back paragraph breaks;
-this module assembles lines, windows and the result.
+line shows, :mod:`unstrip.text.ascii_view` shows the network the text as it
+was trained to read it, :mod:`unstrip.decode.predict` asks it, the passes of
+:mod:`unstrip.decode` choose the marks, and :mod:`unstrip.decode.paragraphs`
+puts back paragraph breaks; this module assembles lines, windows and the
+result.
 
 Every strip profile of :mod:`unstrip.text.profiles` is restored: ``seed`` and
 ``lower`` as the network was trained; ``punct``, ``word`` and their
@@ -47,12 +48,12 @@ from pathlib import Path
 
 from unstrip.decode.cues import CUED, EXCLAIM, UNCUED, WHOLE_LINE, require_cues
 from unstrip.decode.paragraphs import paragraph_breaks, with_breaks
+from unstrip.decode.predict import predict_kind
 from unstrip.decode.prediction import strip_seed_complements
 from unstrip.decode.quotes import STYLES, choose_style, harmonize, style_votes
 from unstrip.decode.rules import balance
 from unstrip.decode.wordcontext import text_pairs
 from unstrip.models import load_model
-from unstrip.network.view import predict_kind
 from unstrip.text.damage import (
     PROFILE_CHOICES,
     RESTORED_PROFILES,
@@ -190,11 +191,20 @@ class Restorer:
     is how many characters of stripped text the model sees at once and
     ``context`` how many more it sees on each side of the part whose gaps it
     decides; memory use is bounded by these, not by the input length.
+
+    ``vocab`` lists written forms to prefer (``TED``, ``iPhone``), each used
+    only where damaging it gives the input's word
+    (:mod:`unstrip.decode.vocabulary`). ``numbers`` is how sure a mark that
+    changes a number's value must be (:data:`NUMBER_POLICIES`).
+    ``paragraphs`` breaks a long restored line into paragraphs: the space
+    after a sentence end may become ``\n\n`` (a ``recased`` entry, as under
+    the ``newlines`` profile), by :func:`unstrip.decode.paragraphs.paragraph_breaks`.
     """
 
     def __init__(
         self, model="auto", window: int = 8000, context: int = 400, balance: bool = True,
         quotes: str = "auto", vocab: Iterable[str] | None = None, numbers: str = "safe",
+        paragraphs: bool = False,
     ):
         if window < 4 * context or context < 50:
             raise ValueError("need context >= 50 and window >= 4 * context")
@@ -207,6 +217,7 @@ class Restorer:
         self.balance = balance
         self.quotes = quotes
         self.numbers = numbers
+        self.paragraphs = paragraphs
         self.vocab = list(vocab or ())
         self.window = window
         self.context = context
@@ -274,10 +285,19 @@ class Restorer:
                 if line_kind != "empty":
                     result.parts.append(Part(line_pos, line_pos + len(line), line_kind))
             if kind in RESTORED_PROFILES:
+                block: list[str] = []
+                spaces: dict[int, int] = {}  # output offset in the block -> input offset
                 for base, core, ins, conf, kept, case_conf, by in self._predict_lines(
                     part, kind, tally
                 ):
-                    pieces.append(_render(ins, kept))
+                    if self.paragraphs:
+                        at = sum(map(len, block))
+                        for k, ch in enumerate(kept):
+                            at += len(ins[k])
+                            if ch == " ":
+                                spaces[at] = pos + base + k
+                            at += 1
+                    block.append(_render(ins, kept))
                     ins_by, case_by, why = by or (None, None, {})
                     for k, ins_k in enumerate(ins):
                         if ins_k:
@@ -289,6 +309,13 @@ class Restorer:
                             sure = 1.0 if case_conf is None else case_conf[k]
                             result.recased.append(Recase(
                                 pos + base + k, b, sure, case_by[k] or None if case_by else None))
+                restored = "".join(block)
+                if self.paragraphs and "\n" not in part:
+                    breaks = paragraph_breaks(restored, _register(kind))
+                    restored = with_breaks(restored, breaks)
+                    result.recased.extend(Recase(spaces[i], "\n\n", round(p, 4), "paragraphs")
+                                          for i, p in breaks)
+                pieces.append(restored)
             elif kind == "newlines":
                 breaks = paragraph_breaks(part)
                 pieces.append(with_breaks(part, breaks))
@@ -299,6 +326,10 @@ class Restorer:
         kinds = {p.profile for p in result.parts}
         result.profile = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "empty")
         result.text = "".join(pieces)
+        if self.vocab:
+            from unstrip.decode.vocabulary import apply_vocabulary
+
+            result = apply_vocabulary(text, result, self.vocab)
         return result
 
     def restore_stream(self, chunks: Iterable[str], profile: str = "auto") -> Iterator[str]:
@@ -330,7 +361,11 @@ class Restorer:
             return decide_damage(part, profile, flat, fixed)
 
         for _, part, kind, _ in _blocks(repaired_parts(), decide):
-            if kind in RESTORED_PROFILES:
+            if kind in RESTORED_PROFILES and self.paragraphs and "\n" not in part:
+                restored = "".join(_render(ins, kept) for _, _, ins, _, kept, _, _ in
+                                   self._predict_lines(part, kind, tally))
+                yield with_breaks(restored, paragraph_breaks(restored, _register(kind)))
+            elif kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally):
                     yield _render(ins, kept)
             elif kind == "newlines":
@@ -657,6 +692,11 @@ def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:
         yield base + brk.start(), brk.group(), None
         buf, base = buf[brk.end():], base + brk.end()
         first_line = False
+
+
+def _register(kind: str) -> str:
+    """The paragraph model for text damaged by ``kind``: lowercased text is speech."""
+    return "speech" if kind in LOWERED_PROFILES else "news"
 
 
 def _render(ins: list[str], kept: str) -> str:

@@ -118,6 +118,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
+from unstrip.about import UNVERSIONED, package_version
 from unstrip.models import describe
 from unstrip.restorer import NUMBER_POLICIES, PROFILE_CHOICES, Restorer
 from unstrip.text.encoding import fix_encoding_and_explain
@@ -310,6 +311,8 @@ class FixEncodingResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: str
     model: str
+    version: str
+    model_version: str
 
 
 class ErrorResponse(BaseModel):
@@ -946,7 +949,9 @@ def create_app(
         r = getattr(request.app.state, "restorer", None)
         if r is None:
             return _not_ready()
-        return {"status": "ok", "model": describe(r.model)}
+        config = getattr(r.model, "config", None) or {}
+        return {"status": "ok", "model": describe(r.model), "version": package_version(),
+                "model_version": str(config.get("version") or UNVERSIONED)}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index():

@@ -79,7 +79,7 @@ from __future__ import annotations
 import copy
 import re
 
-from unstrip.restorer import PROFILE_CHOICES, detect_profile
+from unstrip.text.damage import PROFILE_CHOICES, detect_profile
 from unstrip.text.encoding import fix_encoding
 from unstrip.text.profiles import LOWERED_PROFILES
 

@@ -1,16 +1,17 @@
-"""The network's view of a text: ASCII letters, digits and spaces, and back.
+"""The text as the network reads it: ASCII letters, digits and spaces, and back.
 
 The network was trained on text the ``seed`` profile left: ASCII letters,
 digits and spaces. Text with other characters (accents, curly quotes, dashes,
-tabs, letters of other scripts, the marks a speech recogniser keeps) is shown
-to it as that view, and its insertions are put back around the characters
-the user gave, filtered to what the damage profile deletes.
+tabs, letters of other scripts) is shown to it as that view
+(:func:`model_view`), and an insertion the network makes between two view
+characters is put back around the characters the user gave
+(:func:`spread`), filtered to what the damage profile deletes
+(:func:`allowed_insertion`).
 
 >>> model_view("“Zürich’s” café")[0]
 'Zurichs cafe'
 >>> allowed_insertion("’,“", "punct")
 '\\',"'
-
 """
 
 from __future__ import annotations
@@ -18,21 +19,14 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
-from unstrip.decode.prediction import Prediction
-from unstrip.text.damage import KEPT_MARKS
-from unstrip.text.profiles import LOWERED_PROFILES
-from unstrip.text.tokens import is_stripped
-
-__all__ = ["allowed_insertion", "fold", "model_view", "predict_kind", "spread"]
-
+__all__ = ["ASCII_KEPT", "allowed_insertion", "fold", "model_view", "spread"]
 
 _NOT_WORD = re.compile(r"[^\w\s]")
 
 
-_ASCII_KEPT = frozenset(string.ascii_letters + string.digits + " ")
+ASCII_KEPT = frozenset(string.ascii_letters + string.digits + " ")
 
 
 _PUNCT_OK = frozenset(string.punctuation) - {"_"}
@@ -67,106 +61,6 @@ _FOLD_EXTRA = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "
                "ı": "i"}
 
 
-def predict_around_marks(model, text: str, cased: bool, pairs: Counter | None = None
-                          ) -> Prediction:
-    """The model's prediction for ``text``, which may still hold marks (:data:`KEPT_MARKS`).
-
-    The model reads the text without them; its insertions land at the gaps
-    where the input had no mark, and the marks stay as they were, so the
-    input is always a subsequence of the output. The prediction is indexed
-    by the gaps and characters of ``text`` itself.
-
-    >>> from unstrip.baseline import BaselineModel
-    >>> p = predict_around_marks(BaselineModel.load(), "i don't know its wellknown", False)
-    >>> p.kept[:7], p.insertions[5:7], p.insertions[21]  # no insertion beside a kept mark
-    ("I don't", ['', ''], '-')
-    >>> from unstrip.text.alignment import apply
-    >>> apply("i don't know its wellknown", p.insertions, p.kept)
-    "I don't know its well-known"
-    """
-    extra = {} if pairs is None else {"pairs": pairs}
-    if KEPT_MARKS.search(text) is None:
-        return model.predict(text, cased=cased, **extra)
-    marks = {m.start() for m in KEPT_MARKS.finditer(text)}
-    at = [i for i in range(len(text)) if i not in marks]
-    bare = model.predict("".join(text[i] for i in at), cased=cased, **extra)
-    ins = [""] * (len(text) + 1)
-    conf = [1.0] * (len(text) + 1)
-    kept = list(text)
-    case_conf = None if bare.case_confidence is None else [1.0] * len(text)
-    by, case_by = no_passes(bare, len(text))
-    prev = -1
-    for g, i in enumerate([*at, len(text)]):
-        if i == prev + 1:  # no mark in this gap: the model decides it
-            ins[i], conf[i] = bare.insertions[g], bare.confidence[g]
-            if by is not None:
-                by[i] = bare.passes[g]
-        if i < len(text):
-            kept[i] = bare.kept[g]
-            if case_conf is not None:
-                case_conf[i] = bare.case_confidence[g]
-            if case_by is not None:
-                case_by[i] = bare.case_passes[g]
-        prev = i
-    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
-
-
-def no_passes(pred: Prediction, n: int) -> tuple[list[str] | None, list[str] | None]:
-    """Empty pass names for a text of ``n`` characters, where ``pred`` has them (else None)."""
-    return (None if pred.passes is None else [""] * (n + 1),
-            None if pred.case_passes is None else [""] * n)
-
-
-def predict_kind(model, text: str, kind: str, pairs: Counter | None = None) -> Prediction:
-    """The model's prediction for one line ``text`` damaged by the strip profile ``kind``.
-
-    Text of ASCII letters, digits and spaces (with the marks speech style
-    keeps) goes to the network as it is; anything else through
-    :func:`model_view`. Insertions hold only characters ``kind`` deletes.
-    """
-    cased = kind not in LOWERED_PROFILES
-    if kind in ("seed", "lower") and is_stripped(KEPT_MARKS.sub("", text)):
-        return predict_around_marks(model, text, cased, pairs)
-    view, first, last = model_view(text, "X" if cased else "x")
-    bare = model.predict(view, cased=cased)
-    n = len(text)
-    ins = [""] * (n + 1)
-    conf = [1.0] * (n + 1)
-    kept = list(text)
-    case_conf = None if bare.case_confidence is None else [1.0] * n
-    by, case_by = no_passes(bare, n)
-    for j in range(len(view) + 1):
-        left = last[j - 1] if j else -1
-        right = first[j] if j < len(view) else n
-        s = allowed_insertion(bare.insertions[j], kind)
-        if s and "\ufffd" in text[max(0, left) : right + 1]:
-            s = "".join(c for c in s if not c.isalnum())  # the bad byte may be that letter
-        if right == left + 1:
-            if s:
-                ins[right], conf[right] = s, bare.confidence[j]
-                if by is not None:
-                    by[right] = bare.passes[j]
-        elif right > left + 1 and s:
-            for g, piece in spread(s, text[left + 1 : right], left + 1).items():
-                ins[g], conf[g] = piece, bare.confidence[j]
-                if by is not None:
-                    by[g] = bare.passes[j]
-        if j == len(view):
-            break
-        i = first[j]
-        c = text[i]
-        if c in _ASCII_KEPT:
-            kept[i] = bare.kept[j]
-        elif len(fold(c)) == 1 and bare.kept[j] != view[j]:
-            want = c.upper() if bare.kept[j].isupper() else c.lower()
-            if len(want) == 1:
-                kept[i] = want
-        if case_conf is not None:
-            case_conf[i] = bare.case_confidence[j]
-        if case_by is not None:
-            case_by[i] = bare.case_passes[j]
-    return Prediction(ins, conf, "".join(kept), case_conf, by, case_by)
-
 
 @lru_cache(maxsize=4096)
 
@@ -179,7 +73,7 @@ def fold(ch: str) -> str:
     """
     if ch in _FOLD_EXTRA:
         return _FOLD_EXTRA[ch]
-    out = "".join(c for c in unicodedata.normalize("NFKD", ch) if c in _ASCII_KEPT and c != " ")
+    out = "".join(c for c in unicodedata.normalize("NFKD", ch) if c in ASCII_KEPT and c != " ")
     return out if len(out) <= 3 else ""
 
 
@@ -204,8 +98,8 @@ def model_view(text: str, placeholder: str = "x") -> tuple[str, list[int], list[
     last: list[int] = []
     run = False  # the last view character is an ``x`` for letters with no fold
     for i, c in enumerate(text):
-        if c in _ASCII_KEPT or c.isspace():
-            view.append(c if c in _ASCII_KEPT else " ")
+        if c in ASCII_KEPT or c.isspace():
+            view.append(c if c in ASCII_KEPT else " ")
             first.append(i)
             last.append(i)
             run = False
