@@ -13,7 +13,8 @@ import re
 
 from unstrip.text.damage import sentence_ends
 
-__all__ = ["PARAGRAPH_THRESHOLD", "PARAGRAPH_WEIGHTS", "paragraph_breaks", "with_breaks"]
+__all__ = ["PARAGRAPH_THRESHOLD", "PARAGRAPH_WEIGHTS", "SPEECH_THRESHOLD", "SPEECH_WEIGHTS",
+           "paragraph_breaks", "with_breaks"]
 
 
 PARAGRAPH_WEIGHTS = (
@@ -28,6 +29,22 @@ documents (36,696 sentence ends, 35% of them paragraph ends) by
 
 PARAGRAPH_THRESHOLD = 0.5
 """Chosen on the news ``tune`` part: paragraph P / R / F1 0.776 / 0.595 / 0.674 there."""
+
+SPEECH_WEIGHTS = (
+    2.0113, -0.2594, 0.3718, -0.5828, 0.4293, 0.5858, 0.5871, 0.4092, 1.1885, 0.0774, 0.5711,
+    -0.2584, -0.7713, -0.4813, -0.1856, 0.2883, 0.4014, -0.6808, -0.01, 0.6526, 0.3622, 0.0, 0.0,
+)
+"""Logistic weights of :func:`paragraph_features` for speech, fitted on 3,000 train-split
+documents of TED talks, court arguments and conversation (126,340 sentence ends, 32%
+of them paragraph ends) by ``python benchmarks/speech_paragraphs.py --fit 3000``."""
+
+SPEECH_THRESHOLD = 0.4
+"""Chosen on the tune parts (``python benchmarks/speech_paragraphs.py --part tune
+--thresholds 0.3 0.4 0.5 0.6 0.7``): paragraph P / R / F1 at 0.4 on TED talks
+0.144 / 0.060 / 0.085, court arguments 0.171 / 0.042 / 0.068, conversations
+0.412 / 0.450 / 0.430 (0.3 writes twice as many breaks for little more F1). A
+talk's paragraphs follow its topics, which these features barely see: only
+turns of conversation are found well."""
 
 # Newswire datelines: ``TOKYO, June 29 - `` opens a text of short paragraphs; a
 # ``(Reuters) -`` near the start one whose body is a single paragraph.
@@ -62,29 +79,34 @@ def paragraph_features(text: str, ends: list[int], k: int, last: int, count: int
     ]
 
 
-def paragraph_breaks(text: str) -> list[tuple[int, float]]:
+def paragraph_breaks(text: str, register: str = "news") -> list[tuple[int, float]]:
     """Where a flattened text most likely had its paragraph breaks.
 
     Each sentence end followed by one space is scored from left to right by
     a logistic model over the sentence and paragraph lengths around it and
     how the sentence ends (a closing quote, ``said``); where the probability
     is at least :data:`PARAGRAPH_THRESHOLD` the space was a break. Returns
-    ``(offset of the space, probability)``.
+    ``(offset of the space, probability)``. ``register`` ``speech`` takes the
+    weights and threshold fitted on talks, court arguments and conversation
+    (:data:`SPEECH_WEIGHTS`): their paragraphs are turns and topics, not a
+    newswire's one or two sentences.
 
     >>> text = ("BONN, March 3 - Prices rose on Monday. Traders were surprised. "
     ...         "'It came from nowhere,' one dealer said. Others agreed.")
     >>> [text[i - 6 : i] for i, p in paragraph_breaks(text)]
     [' said.']
     """
+    weights, threshold = ((PARAGRAPH_WEIGHTS, PARAGRAPH_THRESHOLD) if register == "news"
+                          else (SPEECH_WEIGHTS, SPEECH_THRESHOLD))
     ends = sentence_ends(text)
     out: list[tuple[int, float]] = []
     last, count = -1, 0
     for k in range(len(ends)):
         count += 1
         z = sum(w * float(f) for w, f in zip(
-            PARAGRAPH_WEIGHTS, paragraph_features(text, ends, k, last, count), strict=True))
+            weights, paragraph_features(text, ends, k, last, count), strict=True))
         p = 1.0 / (1.0 + math.exp(-z))
-        if p >= PARAGRAPH_THRESHOLD:
+        if p >= threshold:
             out.append((ends[k], p))
             last, count = ends[k], 0
     return out
