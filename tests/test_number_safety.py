@@ -416,6 +416,21 @@ def test_record_reads_the_decoder_state_before_the_numbers_pass():
     assert model.predict("1986871 mln").insertions[4] == ""  # the pass itself still drops
 
 
+def test_restore_unscored_writes_every_mark_and_reads_lowercased_input():
+    """The benchmarks' restorations: the numbers pass left out (every value mark written),
+    its input recorded, and lowercased input read as such."""
+    from unstrip.train.number_table import restore_unscored
+
+    model = Fixed(".", 9.0)
+    model.number_table, model.number_probability = TOY_TABLE, 0.99
+    for text, cased in (("1986871 mln", True), ("1986871 mln", False)):
+        pred, ins, conf, sources = restore_unscored(model, text, cased=cased)
+        assert [pred.insertions[g] for g in (4, 5, 6)] == ["."] * 3 == [ins[g] for g in (4, 5, 6)]
+        assert pred.insertions == ins and sources[4] == "network"
+        assert model.predict(text, cased=cased).insertions[4] == ""  # the pass drops it
+    assert restore_unscored(model, "")[1:] == ([""], [1.0], {})
+
+
 # The shipped table ---------------------------------------------------------------------
 
 @shipped

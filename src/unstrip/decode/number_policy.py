@@ -10,11 +10,17 @@ and, by the policy the user chose, removes value marks
 
 - ``keep`` removes every one: each number keeps the value its digits have
   (a grouping comma, which keeps the value, may stay);
-- ``safe`` (the default) keeps one only with evidence that holds outside the
-  news the number table was fitted on (:func:`safe_unit`): a ``%`` or a currency
-  sign needs a word that itself says percent or money nearby, a mark between digits a
-  shape and words that name it (``4.1 percent``, ``5:30 pm``, ``$3.2 billion``)
-  and a sure number table;
+- ``safe`` (the default) keeps one only where words back it, evidence that
+  holds outside the news the number table was fitted on (:func:`safe_unit`):
+  ``7% of GDP`` but never ``7% of the 30 students``; a currency sign before
+  ``billion``-like words in a text that names that currency in words; a
+  decimal point, ``:`` or ``-`` with a word that names what it measures
+  (``4.1 percent``, ``5:30 pm``, ``a 3-1 win``) and a sure number table.
+  With the table fitted without the news source it was tested on, and on
+  speeches, court arguments, TED talks and dialogue, all 68 value marks it
+  wrote were right, against 31-85% of ``guess``'s; it writes few (a recall
+  of 0-6%), and a number it leaves bare keeps the value its digits say
+  (``benchmarks/number_domains.py``);
 - ``guess`` is the model's choice as it is (:mod:`unstrip.decode.numbers`).
 
 Under ``keep`` and ``safe`` one text also writes its long numbers in one
@@ -325,10 +331,19 @@ def grouping_style(text: str, ins: Sequence[str], state: dict) -> str:
 
 def _overlap(before: str, text: str) -> int:
     """The length of the longest end of ``before`` that ``text`` starts with (at least 20
-    characters, else 0): the part of a window the window before already counted."""
-    for k in range(max(0, len(before) - len(text)), len(before) - 19):
+    characters, else 0): the part of a window the window before already counted.
+
+    >>> _overlap("a long text of several words here", "text of several words here and more")
+    26
+    """
+    if len(text) < 20:
+        return 0
+    head = text[:20]
+    k = before.find(head)
+    while k >= 0:
         if text.startswith(before[k:]):
             return len(before) - k
+        k = before.find(head, k + 1)
     return 0
 
 
