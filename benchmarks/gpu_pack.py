@@ -39,6 +39,16 @@ limited to 64 MiB. This writes into `.gpu/`:
     #   INIT_FROM=src/unstrip/data/model LR=1e-4 NO_EXPORT=1 NO_EVAL=1 PYTHON=python3 \
     #     timeout 545 bash benchmarks/gpu_train.sh /tmp/g 8 "$PWD/.gpu/corpora/mix.jsonl.xz"
     # (540 s of command time, 577 s of device time with the machine's start).
+
+For distillation (benchmarks/gpu_distil.sh) the teacher joins the load; with
+the mix at 12 M words (17 MB) everything goes in four commands on one warm
+machine, none over 35 MiB besides the repository:
+
+    python benchmarks/gpu_pack.py --words 12000000 --teacher   # installed packages
+    # (or --teacher DIR: an all-mpnet-base-v2 folder, or one holding the .zip.00N parts)
+    # it prints the plan: carry the parts two at a time (PREPARE=stage), then the
+    # corpus and wheels with a fifth part (PREPARE=data: encodes the data there), then
+    # the last parts, teacher/meta and eval with the run itself.
 """
 
 from __future__ import annotations
@@ -195,8 +205,9 @@ def print_plan(out: Path, room_mib: float) -> None:
     if prep:
         print(f"  {len(calls) + 1}. carry {json.dumps([str(p) for p in prep])} "
               f"({sum(map(mib, prep)):.1f} MiB): PREPARE=data bash benchmarks/gpu_distil.sh")
-    print(f"  {len(calls) + 2}. carry {json.dumps([str(p) for p in run])} "
-          f"({sum(map(mib, run)):.1f} MiB): bash benchmarks/gpu_distil.sh /tmp/d")
+    print(f"  {len(calls) + bool(prep) + 1}. carry {json.dumps([str(p) for p in run])} "
+          f"({sum(map(mib, run)):.1f} MiB): bash benchmarks/gpu_distil.sh $OUT "
+          "(timeout_s 590; then give the machine back)")
 
 
 if __name__ == "__main__":

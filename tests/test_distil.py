@@ -157,9 +157,12 @@ def test_teacher_from_an_export_and_mismatched_labels(tmp_path, capsys):
     (other / "labels.json").write_text(json.dumps(labels))
     with pytest.raises(SystemExit, match="after labels differ"):
         main(_tiny(other, corpus, 1, *SCRATCH, "--teacher", str(model)))
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as stop:
         main(_tiny(other, corpus, 1, "--temperature", "0"))
-    assert "expected a number above 0" in capsys.readouterr().err
+    assert stop.value.code == 2 and "expected a number above 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(_tiny(other, corpus, 1, "--teacher", str(tmp_path / "nowhere")))
+    assert stop.value.code == 2 and "not a training run" in capsys.readouterr().err
 
 
 def test_student_layers_come_from_the_init_network(tmp_path):

