@@ -30,7 +30,8 @@ rare, each paragraph that holds a digit is restored as a text of its own
 
     python benchmarks/number_domains.py collect --train-docs 300 --news-docs 400
     python benchmarks/number_domains.py report
-    python benchmarks/number_domains.py report --profile lower --json
+    python benchmarks/number_domains.py report --profiles lower --json
+    python benchmarks/number_domains.py report --no-grouping   # the style's own cost
 
 The train sample is the first ``--train-docs`` train documents with digits of
 each news source in id-hash order (:func:`unstrip.train.number_table.train_documents`
@@ -211,7 +212,7 @@ def fold_table(held_out: str | None, min_count: int = 15, l2: float = 2.0):
 
 
 def policy_outputs(records: list[dict], table, threshold: float,
-                   policies: Iterable[str]) -> dict[str, list[str]]:
+                   policies: Iterable[str], grouping: bool = True) -> dict[str, list[str]]:
     """Per policy, the restored text of every record: the number table at ``threshold``
     (what the decoder writes), then :func:`unstrip.decode.number_policy.apply_number_policy`."""
     from unstrip.decode.number_policy import apply_number_policy
@@ -225,19 +226,19 @@ def policy_outputs(records: list[dict], table, threshold: float,
         ins, conf = calibrate_numbers(text, ins, conf, src, table, threshold)
         pred = Prediction(ins, conf, kept)
         for policy in out:
-            got = apply_number_policy(text, pred, policy, {})
+            got = apply_number_policy(text, pred, policy, {}, grouping=grouping)
             out[policy].append(apply(text, got.insertions, kept))
     return out
 
 
 def measure(records: list[dict], table, threshold: float, profile: str,
-            policies: Iterable[str]) -> list[dict]:
+            policies: Iterable[str], grouping: bool = True) -> list[dict]:
     """Per policy: value-mark precision, recall, numbers written with a value mark, and the
     marks micro-F1 (and its change against ``guess``)."""
     from unstrip.evaluate.scoring import number_values, score_corpus
 
     golds = [r["gold"] for r in records]
-    outs = policy_outputs(records, table, threshold, policies)
+    outs = policy_outputs(records, table, threshold, policies, grouping)
     rows = []
     for policy, preds in outs.items():
         pairs = list(zip(golds, preds, strict=True))
@@ -267,14 +268,16 @@ def report(args) -> int:
                        if args.part == "all" or part_of(r["id"].split("#")[0]) == args.part]
             records = records[: args.limit]
             table = fold_table(held_out) if held_out else shipped_number_table()
-            for row in measure(records, table, args.threshold, profile, POLICIES):
+            for row in measure(records, table, args.threshold, profile, POLICIES,
+                               not args.no_grouping):
                 results.append({"set": label, "profile": profile, "texts": len(records),
                                 "table": f"fitted without {held_out}" if held_out
                                 else "shipped", **row})
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
-    print(f"dev part {args.part}; number table threshold {args.threshold} (the decoder's default "
+    print(f"grouping style {'off' if args.no_grouping else 'on'}; "
+          f"dev part {args.part}; number table threshold {args.threshold} (the decoder's default "
           f"{NUMBER_PROBABILITY}); value marks: written, right, precision, recall")
     print(f"{'set':<26}{'profile':<8}{'texts':>6} {'policy':<6}{'marked':>7}{'right':>6}"
           f"{'prec':>7}{'recall':>7}{'gold':>6}{'micro-F1':>9}{'vs guess':>9}")
@@ -306,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--part", choices=("all", "tune", "report"), default="all",
                    help="dev documents of one fixed half only (unstrip.evaluate.evalsets.part_of)")
     r.add_argument("--json", action="store_true", help="print the rows as JSON")
+    r.add_argument("--no-grouping", action="store_true",
+                   help="keep and safe leave grouping commas as the model wrote them")
     args = ap.parse_args(argv)
     if not corpus_files():
         print("no corpora under ../shared/corpora: nothing to measure", file=sys.stderr)

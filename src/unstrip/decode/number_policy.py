@@ -404,7 +404,8 @@ def group_numbers(text: str, ins: Sequence[str], style: str) -> list[str]:
 
 # -- the policy -----------------------------------------------------------------------------
 
-def apply_number_policy(text: str, pred: Prediction, policy: str, state: dict) -> Prediction:
+def apply_number_policy(text: str, pred: Prediction, policy: str, state: dict,
+                        grouping: bool = True) -> Prediction:
     """``pred`` (the model's prediction for ``text``) under the number policy ``policy``.
 
     ``guess`` returns ``pred`` itself. ``keep`` and ``safe`` return a new
@@ -414,6 +415,7 @@ def apply_number_policy(text: str, pred: Prediction, policy: str, state: dict) -
     ``state``, which the caller keeps for one whole text across its windows
     and lines). A gap that changes gets confidence ``1 - p`` where a value
     mark of confidence ``p`` left it, and the pass name :data:`POLICY_NAME`.
+    ``grouping=False`` leaves commas as they are (to measure the style's cost).
 
     >>> text = "he took 5 for 390 and paid 1200 a week"
     >>> ins = [""] * (len(text) + 1)
@@ -440,6 +442,8 @@ def apply_number_policy(text: str, pred: Prediction, policy: str, state: dict) -
             conf[g] = round(1.0 - conf[g], 4)
             if passes is not None:
                 passes[g] = POLICY_NAME
+    if not grouping:
+        return replace(pred, insertions=ins, confidence=conf, passes=passes)
     cleaned = clean_commas(text, ins)
     grouped = group_numbers(text, cleaned, grouping_style(text, cleaned, state))
     for g, (old, new) in enumerate(zip(ins, grouped, strict=True)):
