@@ -47,6 +47,7 @@ from functools import cached_property
 from pathlib import Path
 
 from unstrip.decode.cues import CUED, EXCLAIM, UNCUED, WHOLE_LINE, require_cues
+from unstrip.decode.number_policy import apply_number_policy
 from unstrip.decode.paragraphs import paragraph_breaks, with_breaks
 from unstrip.decode.predict import predict_kind
 from unstrip.decode.prediction import strip_seed_complements
@@ -274,6 +275,7 @@ class Restorer:
         result = Restoration("", "empty", encoding_repairs=repairs)
         pieces: list[str] = []
         tally = [0.0] * 4  # quote styles so far (unstrip.decode.quotes.style_votes)
+        numbers: dict = {}  # the text's number style so far (apply_number_policy)
         repaired = repaired_positions(repairs)
 
         def decide(pos: int, part: str, flat: bool) -> str:
@@ -288,7 +290,7 @@ class Restorer:
                 block: list[str] = []
                 spaces: dict[int, int] = {}  # output offset in the block -> input offset
                 for base, core, ins, conf, kept, case_conf, by in self._predict_lines(
-                    part, kind, tally
+                    part, kind, tally, numbers
                 ):
                     if self.paragraphs:
                         at = sum(map(len, block))
@@ -347,6 +349,7 @@ class Restorer:
         profile = _check_profile(profile)
         repair = profile in ("auto", "mojibake")
         tally = [0.0] * 4
+        numbers: dict = {}
 
         def repaired_parts():
             for pos, part, flat in _parts(chunks):
@@ -363,10 +366,11 @@ class Restorer:
         for _, part, kind, _ in _blocks(repaired_parts(), decide):
             if kind in RESTORED_PROFILES and self.paragraphs and "\n" not in part:
                 restored = "".join(_render(ins, kept) for _, _, ins, _, kept, _, _ in
-                                   self._predict_lines(part, kind, tally))
+                                   self._predict_lines(part, kind, tally, numbers))
                 yield with_breaks(restored, paragraph_breaks(restored, _register(kind)))
             elif kind in RESTORED_PROFILES:
-                for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally):
+                for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally,
+                                                                     numbers):
                     yield _render(ins, kept)
             elif kind == "newlines":
                 yield with_breaks(part, paragraph_breaks(part))
@@ -389,7 +393,8 @@ class Restorer:
         return text_pairs(text)
 
     def _predict_windows(self, chunks: Iterable[str], kind: str, pairs: Counter | None = None,
-                         tally: list[float] | None = None, breaks: frozenset[int] = frozenset()):
+                         tally: list[float] | None = None, breaks: frozenset[int] = frozenset(),
+                         numbers: dict | None = None):
         """Yield ``(offset, core, insertions, confidences, kept, case_confidences, passes)``
         per core, ``passes`` being ``(per gap, per character)`` pass names or None.
 
@@ -404,8 +409,12 @@ class Restorer:
         adds its own.
         ``breaks`` are offsets of spaces that stand for line breaks
         (:meth:`_predict_lines`): quote cues read them as line ends.
+        ``numbers`` holds the text's number style so far, for
+        :func:`unstrip.decode.number_policy.apply_number_policy` under the
+        policy :attr:`numbers`.
         """
         tally = [0.0] * 4 if tally is None else tally
+        numbers = {} if numbers is None else numbers
         buf = ""
         done = 0  # chars of buf already emitted (kept as left context)
         base = 0  # absolute offset of buf[0]
@@ -429,6 +438,7 @@ class Restorer:
                 end = _cut(buf, done + self.window - self.context, done + self.window // 2)
                 win_end = min(_cut(buf, end + self.context, end + 1), limit)
             pred = predict_kind(self.model, buf[:win_end], kind, pairs)
+            pred = apply_number_policy(buf[:win_end], pred, self.numbers, numbers)
             last = end == limit and (brk is not None or final)
             stop = end + 1 if last else end
             core = buf[done:end]
@@ -479,7 +489,8 @@ class Restorer:
             base += trim
 
 
-    def _predict_lines(self, text: str, kind: str, tally: list[float]):
+    def _predict_lines(self, text: str, kind: str, tally: list[float],
+                       numbers: dict | None = None):
         """:meth:`_predict_windows` over ``text`` whose lines are read as one text.
 
         A chat log, a transcript a turn per line or captions hold many short
@@ -491,7 +502,8 @@ class Restorer:
         """
         runs = [(m.start(), m.group()) for m in _LINE_BREAKS.finditer(text)]
         if not runs:
-            yield from self._predict_windows([text], kind, self._pairs(text, kind), tally)
+            yield from self._predict_windows([text], kind, self._pairs(text, kind), tally,
+                                             numbers=numbers)
             return
         joined, starts, pos = [], [], 0
         for at, run in runs:
@@ -509,7 +521,7 @@ class Restorer:
             if j in run_at:
                 extra += len(run_at[j]) - 1
         for base, core, ins, conf, kept, case_conf, by in self._predict_windows(
-            [flat], kind, self._pairs(flat, kind), tally, frozenset(run_at)
+            [flat], kind, self._pairs(flat, kind), tally, frozenset(run_at), numbers
         ):
             yield _expand_runs(base, core, ins, conf, kept, case_conf, by, run_at, shift)
 
