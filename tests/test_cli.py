@@ -154,7 +154,7 @@ def test_train_and_export_are_reachable(cmd):
     assert p.returncode == 0 and f"unstrip {cmd}".encode() in p.stdout
 
 
-# Issue 14 item 5, issue 16 "command line": file errors, output files, signals, binary input.
+# The command line's own errors: file errors, output files, signals, binary input.
 
 
 def _one_line(stderr: bytes) -> str:

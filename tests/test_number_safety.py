@@ -364,7 +364,7 @@ def test_table_decides_on_context_read_before_any_number_loses_its_marks():
 
 def test_a_low_number_loses_every_value_mark_and_only_those():
     """$12.00 below the threshold is 1200, not $1200 or 12.00: scoring each mark on its own
-    was measured (issue 14) and kept almost nothing more at the chosen threshold."""
+    was measured and kept almost nothing more at the chosen threshold."""
     text = "They pay 1200 a year"
     ins, conf, src = _rows(text, {9: "($", 11: ".", 13: ")"})
     assert apply(text, ins) == "They pay ($12.00) a year"

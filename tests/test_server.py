@@ -267,7 +267,7 @@ def test_restoring_runs_off_the_event_loop_with_bounded_concurrency(restorer):
     assert slow.peak == 2  # the limiter: never more than ``threads`` at once
 
 
-# -- time limits, cancellation, slow clients, headers (issue 16) --------------------------
+# -- time limits, cancellation, slow clients, headers ----------------------------------
 class _SlowModel:
     """The real model, but every window's prediction takes ``delay`` seconds more; counts
     the predictions made."""

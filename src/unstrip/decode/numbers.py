@@ -65,13 +65,10 @@ it). Chosen on the news ``tune`` documents (``benchmarks/number_safety.py
 --method calibrated``, step-8,100 network, evenly spaced windows) as the value
 with the best number value precision whose news micro-F1 is at most 0.003
 below writing every mark: there 0.83 gave 0.968 / 0.252 / F1 -0.00282
-(precision / recall / micro-F1 change). The shipped GPU network (stop 22,
-with a table refitted on its restorations) keeps 0.83: at 0 (every mark)
-0.670 / 0.538 / 0.84732; 0.83: 0.934 / 0.309 / 0.84401 (-0.0033); 0.86:
-0.947 / 0.283 / 0.84330; 0.9: 0.966 / 0.235 / 0.84180 (-0.0055). The stop-23
-network with its refitted table keeps it too: 0: 0.682 / 0.546 / 0.85262;
-0.83: 0.932 / 0.340 / 0.84981 (-0.0028); 0.86: 0.942 / 0.317 / 0.84917
-(-0.0035)."""
+(precision / recall / micro-F1 change). The shipped network (with a table
+refitted on its restorations) keeps 0.83: at 0 (every mark) 0.682 / 0.546
+/ 0.85262; 0.83: 0.932 / 0.340 / 0.84981 (-0.0028); 0.86: 0.942 / 0.317 /
+0.84917 (-0.0035)."""
 
 
 OTHER = "<other>"
