@@ -26,7 +26,7 @@ limited to 64 MiB. This writes into `.gpu/`:
     # the 64 MiB a device call takes: leave the model out of that call only
     #   echo /src/unstrip/data/model/model.int8.onnx >> .git/info/exclude
     #   git rm -q --cached src/unstrip/data/model/model.int8.onnx
-    # then, with the device tool: carry [".gpu"], command (stop 22's run):
+    # then, with the device tool: carry [".gpu"], command (a run from MiniLM):
     #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/wheels/*.whl
     #   export PYTHONPATH=$PWD/src:/tmp/site
     #   NO_EXPORT=1 NO_EVAL=1 BASE=.gpu/base PYTHON=python3 timeout 530 \
@@ -34,7 +34,7 @@ limited to 64 MiB. This writes into `.gpu/`:
     #   python3 benchmarks/gpu_weights.py pack /tmp/g/run $OUT
     # and afterwards: git reset -q -- src/unstrip/data/model/model.int8.onnx, and
     # drop the exclude line; benchmarks/gpu_weights.py unpack the files that came back.
-    # Stop 23 went on from the shipped network instead, so nothing is left out: carry
+    # To go on from the shipped network instead, nothing is left out: carry
     # [".gpu/corpora", ".gpu/wheels"] and run, after the same pip and export lines,
     #   INIT_FROM=src/unstrip/data/model LR=1e-4 NO_EXPORT=1 NO_EVAL=1 PYTHON=python3 \
     #     timeout 545 bash benchmarks/gpu_train.sh /tmp/g 8 "$PWD/.gpu/corpora/mix.jsonl.xz"

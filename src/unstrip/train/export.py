@@ -118,7 +118,7 @@ def export(
         "onnx": onnx_name,
         "window": run_cfg.get("window", 256),
         "overlap": run_cfg.get("overlap", 32),
-        # runs from before stop 25 did not record it: the rule of their window
+        # older runs did not record it: the rule of their window
         "lower_overlap": run_cfg.get(
             "lower_overlap", inference_overlap(run_cfg.get("window", 256), lowercased=True)),
         "profile": run_cfg.get("profile", "seed"),

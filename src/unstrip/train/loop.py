@@ -177,8 +177,8 @@ def inference_overlap(window: int, lowercased: bool = False) -> int:
     network positions on benchmarks/speed.py's text.
 
     ``lowercased``: half the window, so that every piece is read twice and
-    its scores averaged (IWSLT blocks 1-5 70.0 -> 70.5 for the stop-24
-    network; README "Windows read twice"). The exported model's
+    its scores averaged (IWSLT blocks 1-5 70.0 -> 70.5 for the shipped
+    network). The exported model's
     ``lower_overlap``; training's own dev scores keep the narrow overlap.
 
     >>> inference_overlap(256), inference_overlap(128), inference_overlap(256, lowercased=True)
@@ -835,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.freeze_embeddings:
         # The word-piece table is half the network's weights: without its
         # gradient and AdamW update a step does less (train_speed.py: +12% with
-        # a plain shuffle in stop 19, nothing measurable with length pools).
+        # a plain shuffle, nothing measurable with length pools).
         net.tok.weight.requires_grad_(False)
     opt = _optimizer(net, args.lr, args.weight_decay)
     if ck is not None:

@@ -130,14 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from unstrip.network.wordpieces import DEFAULT_VOCAB, SAMPLE_TEXT, WordPieces, model_inputs
-    from unstrip.train.network import Config, UnstripNet
+    from unstrip.train.network import Config, build_network
 
     ap = argparse.ArgumentParser(prog="python -m unstrip.train.onnx_weights",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("model_dir", type=Path)
     args = ap.parse_args(argv)
     config = json.loads((args.model_dir / "config.json").read_text(encoding="utf-8"))
-    net = UnstripNet(Config.from_json(config["model"])).eval()
+    net = build_network(Config.from_json(config["model"])).eval()
     n = load_onnx_weights(net, args.model_dir)
     wp = WordPieces.load(DEFAULT_VOCAB, split_s=bool(config.get("split_s", False)))
     ids, shapes, mask = model_inputs(wp, SAMPLE_TEXT)
