@@ -134,3 +134,12 @@ def test_encoding_damage_alone_gets_only_the_repair():
 def test_stripped_text_with_non_ascii_letters_is_still_restored():
     out = Restorer().restore("its a naïve idea dont you think")
     assert "don't" in out and set(out) - set(string.ascii_letters + " ") - {"ï"}
+
+
+def test_lines_in_context_keep_every_line_break_and_kept_character():
+    text = "hello how are you\nim fine thanks\n\nwhat are you doing tonight\nnothing much"
+    for r in (Restorer(), Restorer(line_context=True)):
+        out = r.restore(text)
+        assert [len(x) for x in out.split("\n")].count(0) == 1  # the blank line stays
+        assert [PROFILES["lower"](line) for line in out.split("\n")] == text.split("\n")
+        assert "".join(r.restore_stream([text[:20], text[20:]])) == out
