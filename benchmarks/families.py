@@ -95,12 +95,14 @@ def main() -> int:
     ap.add_argument("--no-iwslt", action="store_true", help="skip IWSLT dev2012")
     ap.add_argument("--limit", type=int, default=None, help="at most N documents a family")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--numbers", choices=("keep", "safe", "guess"), default="safe",
+                    help="the number policy (Restorer(numbers=...))")
     args = ap.parse_args()
     shared = shared_dir()
     if shared is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
         return 1
-    restorer = Restorer(args.model)
+    restorer = Restorer(args.model, numbers=args.numbers)
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     runs = [(f, PROFILE_OF[f]) for f in args.families.split(",") if f]
