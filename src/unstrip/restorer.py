@@ -61,6 +61,7 @@ from unstrip.text.damage import (
     decide_damage,
     detect_profile,
     repaired_positions,
+    sentence_ends,
 )
 from unstrip.text.encoding import Repair, fix_encoding, fix_encoding_and_explain
 from unstrip.text.profiles import LOWERED_PROFILES
@@ -197,7 +198,8 @@ class Restorer:
     only where damaging it gives the input's word
     (:mod:`unstrip.decode.vocabulary`). ``numbers`` is how sure a mark that
     changes a number's value must be (:data:`NUMBER_POLICIES`).
-    ``paragraphs`` breaks a long restored line into paragraphs: the space
+    ``paragraphs`` breaks a long restored line (:data:`PARAGRAPH_MIN_SENTENCES`
+    sentences or more) into paragraphs: the space
     after a sentence end may become ``\n\n`` (a ``recased`` entry, as under
     the ``newlines`` profile), by :func:`unstrip.decode.paragraphs.paragraph_breaks`.
     ``line_context`` restores consecutive lines of one profile as one text,
@@ -319,8 +321,9 @@ class Restorer:
                             result.recased.append(Recase(
                                 pos + base + k, b, sure, case_by[k] or None if case_by else None))
                 restored = "".join(block)
-                if self.paragraphs and "\n" not in part:
-                    breaks = paragraph_breaks(restored, _register(kind))
+                if self.paragraphs and "\n" not in part and _long(restored):
+                    breaks = [(i, p) for i, p in paragraph_breaks(restored, _register(kind))
+                              if i in spaces]  # only a space the user gave becomes a break
                     restored = with_breaks(restored, breaks)
                     result.recased.extend(Recase(spaces[i], "\n\n", round(p, 4), "paragraphs")
                                           for i, p in breaks)
@@ -372,9 +375,18 @@ class Restorer:
 
         for _, part, kind, _ in _blocks(repaired_parts(), decide, self.line_context):
             if kind in RESTORED_PROFILES and self.paragraphs and "\n" not in part:
-                restored = "".join(_render(ins, kept) for _, _, ins, _, kept, _, _ in
-                                   self._predict_lines(part, kind, tally, numbers))
-                yield with_breaks(restored, paragraph_breaks(restored, _register(kind)))
+                block, spaces = [], set()
+                for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally, numbers):
+                    at = sum(map(len, block))
+                    for k, ch in enumerate(kept):
+                        at += len(ins[k])
+                        if ch == " ":
+                            spaces.add(at)
+                        at += 1
+                    block.append(_render(ins, kept))
+                restored = "".join(block)
+                yield with_breaks(restored, [(i, p) for i, p in paragraph_breaks(
+                    restored, _register(kind)) if i in spaces] if _long(restored) else [])
             elif kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally,
                                                                      numbers):
@@ -712,6 +724,15 @@ def _parts(chunks: Iterable[str]) -> Iterator[tuple[int, str, bool | None]]:
         yield base + brk.start(), brk.group(), None
         buf, base = buf[brk.end():], base + brk.end()
         first_line = False
+
+
+PARAGRAPH_MIN_SENTENCES = 4
+"""A restored line is broken into paragraphs (``paragraphs=True``) from this many
+sentence ends on: a line of chat or a caption stays one line."""
+
+
+def _long(restored: str) -> bool:
+    return len(sentence_ends(restored)) >= PARAGRAPH_MIN_SENTENCES
 
 
 def _register(kind: str) -> str:
