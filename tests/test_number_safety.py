@@ -87,8 +87,15 @@ def test_issue_numbers_keep_their_value(restorer, text, wrong):
 
 @shipped
 def test_value_keeping_grouping_stays_free(restorer):
-    """``1450`` -> ``1,450``: a grouping comma keeps the value and is written as before."""
-    assert "1,450 yen" in restorer.restore("It costs 1450 yen", profile="seed")
+    """``1450`` -> ``1,450``: a grouping comma keeps the value; under the default
+    policy a four-digit number that could be a year is left as written, a longer one
+    is still grouped."""
+    from unstrip import Restorer
+
+    guess = Restorer(restorer.model, numbers="guess")
+    assert "1,450 yen" in guess.restore("It costs 1450 yen", profile="seed")
+    assert "1450 yen" in restorer.restore("It costs 1450 yen", profile="seed")
+    assert "14,500 yen" in restorer.restore("It costs 14500 yen", profile="seed")
 
 
 @shipped
