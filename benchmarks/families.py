@@ -97,12 +97,15 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--numbers", choices=("keep", "safe", "guess"), default="safe",
                     help="the number policy (Restorer(numbers=...))")
+    ap.add_argument("--line-context", action="store_true",
+                    help="restore a text's lines with their neighbours as context "
+                    "(Restorer(line_context=True))")
     args = ap.parse_args()
     shared = shared_dir()
     if shared is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
         return 1
-    restorer = Restorer(args.model, numbers=args.numbers)
+    restorer = Restorer(args.model, numbers=args.numbers, line_context=args.line_context)
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     runs = [(f, PROFILE_OF[f]) for f in args.families.split(",") if f]
