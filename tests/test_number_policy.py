@@ -8,16 +8,13 @@ never write. They go through the real shipped model under each policy.
 
 from __future__ import annotations
 
-import inspect
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unstrip import restorer as restorer_module
 from unstrip.decode.number_policy import (
     POLICIES,
     apply_number_policy,
@@ -66,39 +63,10 @@ def test_everyday_table_is_real_lowercased_speech():
         assert not set(may) & set(never), line
 
 
-HOOKED = "apply_number_policy" in inspect.getsource(restorer_module)
-"""Whether the Restorer applies the number policy itself."""
-
-
-@contextmanager
-def policy_hook():
-    """Until the Restorer calls :func:`apply_number_policy` itself, call it right after
-    each window's prediction (where the Restorer will), with one state per restoration."""
-    if HOOKED:
-        yield lambda: None
-        return
-    name = "predict_kind" if hasattr(restorer_module, "predict_kind") else "_predict_kind"
-    original = getattr(restorer_module, name)
-    holder = {"policy": "safe", "state": {}}
-
-    def hooked(model, text, kind, pairs=None):
-        pred = original(model, text, kind, pairs)
-        return apply_number_policy(text, pred, holder["policy"], holder["state"])
-
-    setattr(restorer_module, name, hooked)
-    try:
-        yield holder
-    finally:
-        setattr(restorer_module, name, original)
-
-
 def restore(line: str, policy: str, profile: str = "lower") -> str:
     from unstrip import Restorer
 
-    with policy_hook() as holder:
-        if not HOOKED:
-            holder["policy"], holder["state"] = policy, {}
-        return Restorer(numbers=policy).restore(line, profile=profile)
+    return Restorer(numbers=policy).restore(line, profile=profile)
 
 
 def forms(line: str, out: str) -> list[tuple[str, bool]]:
