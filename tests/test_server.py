@@ -432,15 +432,17 @@ def _free_port() -> int:
 
 
 class _Running:
-    def __init__(self, app):
+    """``app`` served by uvicorn on a free local port, in a thread; ``config``
+    overrides the uvicorn settings (``log_level``, ``log_config``)."""
+
+    def __init__(self, app, **config):
         import uvicorn
 
         from unstrip.server import HeaderTimeoutH11
 
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-            http=HeaderTimeoutH11))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, **{
+            "log_level": "warning", "lifespan": "on", "http": HeaderTimeoutH11, **config}))
 
     def __enter__(self):
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -13,7 +13,6 @@ import copy
 import importlib.util
 import logging
 import socket
-import threading
 import time
 
 import pytest
@@ -24,6 +23,7 @@ if not (importlib.util.find_spec("httpx2") or importlib.util.find_spec("httpx"))
                 allow_module_level=True)
 
 from fastapi.testclient import TestClient  # noqa: E402
+from test_server import _Running  # noqa: E402
 
 from unstrip.server import STREAM_MAX_HELD, create_app  # noqa: E402
 from unstrip.text.profiles import lower  # noqa: E402
@@ -149,39 +149,13 @@ def test_client_leaving_mid_stream_is_no_error(client, restorer, caplog):
         assert lower("".join(until_closed(ws)[0])) == "dont go "
 
 
-class _Server:
-    """The app served by uvicorn on a free local port, in a thread."""
-
-    def __init__(self, app):
-        import uvicorn
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="info", lifespan="on",
-            log_config=None))  # uvicorn's records reach the root logger, and caplog
-
-    def __enter__(self):
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "no server"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 def test_a_real_client_dropping_the_connection_leaves_no_error(restorer, caplog):
     pytest.importorskip("uvicorn")
     from websockets.sync.client import connect
 
     caplog.set_level(logging.INFO)
-    with _Server(create_app(restorer)) as srv:
+    # uvicorn's records reach the root logger, and caplog
+    with _Running(create_app(restorer), log_level="info", log_config=None) as srv:
         url = f"ws://127.0.0.1:{srv.port}/v1/stream?lookahead=2"
         with connect(url) as ws:
             ws.send(TALK[:60])
