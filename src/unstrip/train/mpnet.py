@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 
 from unstrip.network.wordpieces import DEFAULT_VOCAB
-from unstrip.train.network import MPNetUnstripNet, read_base_weights
+from unstrip.train.network import MPNetUnstripNet, layer_names, read_base_weights
 
 __all__ = ["join_mpnet_parts", "load_mpnet_weights", "vocab_map"]
 
@@ -110,20 +110,13 @@ def load_mpnet_weights(net: MPNetUnstripNet, model_dir: Path,
         "ln.bias": "embeddings.LayerNorm.bias",
         "rel_bias.weight": "encoder.relative_attention_bias.weight",
     }
-    parts = {
+    names.update(layer_names(net.cfg.layers, {
         "attn.query": "attention.attn.q",
         "attn.key": "attention.attn.k",
         "attn.value": "attention.attn.v",
         "attn.out": "attention.attn.o",
         "ln1": "attention.LayerNorm",
-        "fc_in": "intermediate.dense",
-        "fc_out": "output.dense",
-        "ln2": "output.LayerNorm",
-    }
-    for i in range(net.cfg.layers):
-        for mine, theirs in parts.items():
-            for w in ("weight", "bias"):
-                names[f"blocks.{i}.{mine}.{w}"] = f"encoder.layer.{i}.{theirs}.{w}"
+    }))
     lacking = sorted(theirs for theirs in names.values() if theirs not in sd)
     if lacking or "embeddings.word_embeddings.weight" not in sd:
         raise ValueError(f"{model_dir}: the MPNet weights lack {lacking[:6] or 'the word pieces'}")

@@ -62,6 +62,7 @@ from torch import nn
 from unstrip.network.wordpieces import DEFAULT_VOCAB, N_SHAPES
 
 __all__ = [
+    "layer_names",
     "Config",
     "MPNetUnstripNet",
     "TorchNetwork",
@@ -418,6 +419,21 @@ def read_base_weights(model_dir: Path) -> dict:
             for name, t in packed.items() if not name.endswith(".row_scale")}
 
 
+def layer_names(layers: int, attention: dict[str, str]) -> dict[str, str]:
+    """Our name -> the base checkpoint's, for the weights and biases of every layer.
+
+    ``attention`` names the attention parts, which BERT and MPNet call differently;
+    the feed-forward parts are named alike in both.
+
+    >>> layer_names(1, {"attn.out": "attention.o"})["blocks.0.attn.out.bias"]
+    'encoder.layer.0.attention.o.bias'
+    """
+    parts = {**attention, "fc_in": "intermediate.dense", "fc_out": "output.dense",
+             "ln2": "output.LayerNorm"}
+    return {f"blocks.{i}.{mine}.{w}": f"encoder.layer.{i}.{theirs}.{w}"
+            for i in range(layers) for mine, theirs in parts.items() for w in ("weight", "bias")}
+
+
 def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
     """Copy the base encoder's weights (``model.safetensors``) into ``net``.
 
@@ -438,20 +454,13 @@ def load_base_weights(net: UnstripNet, model_dir: Path | None = None) -> None:
         "ln.weight": "embeddings.LayerNorm.weight",
         "ln.bias": "embeddings.LayerNorm.bias",
     }
-    parts = {
+    names.update(layer_names(net.cfg.layers, {
         "attn.query": "attention.self.query",
         "attn.key": "attention.self.key",
         "attn.value": "attention.self.value",
         "attn.out": "attention.output.dense",
         "ln1": "attention.output.LayerNorm",
-        "fc_in": "intermediate.dense",
-        "fc_out": "output.dense",
-        "ln2": "output.LayerNorm",
-    }
-    for i in range(net.cfg.layers):
-        for mine, theirs in parts.items():
-            for w in ("weight", "bias"):
-                names[f"blocks.{i}.{mine}.{w}"] = f"encoder.layer.{i}.{theirs}.{w}"
+    }))
     state = {mine: sd[theirs] for mine, theirs in names.items()}
     state["type_bias"] = sd["embeddings.token_type_embeddings.weight"][0]
     missing, unexpected = net.load_state_dict(state, strict=False)
