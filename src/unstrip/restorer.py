@@ -302,12 +302,9 @@ class Restorer:
                     part, kind, tally, numbers
                 ):
                     if self.paragraphs:
-                        at = sum(map(len, block))
-                        for k, ch in enumerate(kept):
-                            at += len(ins[k])
-                            if ch == " ":
-                                spaces[at] = pos + base + k
-                            at += 1
+                        start = sum(map(len, block))
+                        spaces.update((at, pos + base + k)
+                                      for at, k in _kept_spaces(start, ins, kept))
                     block.append(_render(ins, kept))
                     ins_by, case_by, why = by or (None, None, {})
                     for k, ins_k in enumerate(ins):
@@ -321,9 +318,8 @@ class Restorer:
                             result.recased.append(Recase(
                                 pos + base + k, b, sure, case_by[k] or None if case_by else None))
                 restored = "".join(block)
-                if self.paragraphs and "\n" not in part and _long(restored):
-                    breaks = [(i, p) for i, p in paragraph_breaks(restored, _register(kind))
-                              if i in spaces]  # only a space the user gave becomes a break
+                if self.paragraphs and "\n" not in part:
+                    breaks = _user_breaks(restored, kind, spaces)
                     restored = with_breaks(restored, breaks)
                     result.recased.extend(Recase(spaces[i], "\n\n", round(p, 4), "paragraphs")
                                           for i, p in breaks)
@@ -377,16 +373,11 @@ class Restorer:
             if kind in RESTORED_PROFILES and self.paragraphs and "\n" not in part:
                 block, spaces = [], set()
                 for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally, numbers):
-                    at = sum(map(len, block))
-                    for k, ch in enumerate(kept):
-                        at += len(ins[k])
-                        if ch == " ":
-                            spaces.add(at)
-                        at += 1
+                    start = sum(map(len, block))
+                    spaces.update(at for at, _ in _kept_spaces(start, ins, kept))
                     block.append(_render(ins, kept))
                 restored = "".join(block)
-                yield with_breaks(restored, [(i, p) for i, p in paragraph_breaks(
-                    restored, _register(kind)) if i in spaces] if _long(restored) else [])
+                yield with_breaks(restored, _user_breaks(restored, kind, spaces))
             elif kind in RESTORED_PROFILES:
                 for _, _, ins, _, kept, _, _ in self._predict_lines(part, kind, tally,
                                                                      numbers):
@@ -731,8 +722,27 @@ PARAGRAPH_MIN_SENTENCES = 4
 sentence ends on: a line of chat or a caption stays one line."""
 
 
-def _long(restored: str) -> bool:
-    return len(sentence_ends(restored)) >= PARAGRAPH_MIN_SENTENCES
+def _kept_spaces(start: int, ins: list[str], kept: str) -> Iterator[tuple[int, int]]:
+    """``(offset in the output, k)`` of each space ``kept[k]`` of a core rendered at
+    ``start`` (:func:`_render`): the spaces the user gave, not inserted ones.
+
+    >>> list(_kept_spaces(10, ["", ",", "", ""], "a b"))
+    [(12, 1)]
+    """
+    at = start
+    for k, ch in enumerate(kept):
+        at += len(ins[k])
+        if ch == " ":
+            yield at, k
+        at += 1
+
+
+def _user_breaks(restored: str, kind: str, spaces) -> list[tuple[int, float]]:
+    """The paragraph breaks of a restored line (:func:`paragraph_breaks`) at spaces
+    the user gave (``spaces``), in a line of :data:`PARAGRAPH_MIN_SENTENCES` or more."""
+    if len(sentence_ends(restored)) < PARAGRAPH_MIN_SENTENCES:
+        return []
+    return [(i, p) for i, p in paragraph_breaks(restored, _register(kind)) if i in spaces]
 
 
 def _register(kind: str) -> str:
