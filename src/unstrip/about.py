@@ -102,7 +102,16 @@ def model_version(model_dir: str | Path | None = None) -> str:
     >>> model_version("no/such/dir")
     'unversioned'
     """
-    version = _config(model_dir).get("version")
+    return version_of(_config(model_dir))
+
+
+def version_of(config: dict) -> str:
+    """The ``"version"`` of a model's config, or ``unversioned``.
+
+    >>> version_of({"version": "en-2026.12"}), version_of({})
+    ('en-2026.12', 'unversioned')
+    """
+    version = config.get("version")
     return str(version) if version else UNVERSIONED
 
 

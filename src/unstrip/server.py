@@ -118,7 +118,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
-from unstrip.about import UNVERSIONED, package_version
+from unstrip.about import package_version, version_of
 from unstrip.models import describe
 from unstrip.restorer import NUMBER_POLICIES, PROFILE_CHOICES, Restorer
 from unstrip.text.encoding import fix_encoding_and_explain
@@ -951,7 +951,7 @@ def create_app(
             return _not_ready()
         config = getattr(r.model, "config", None) or {}
         return {"status": "ok", "model": describe(r.model), "version": package_version(),
-                "model_version": str(config.get("version") or UNVERSIONED)}
+                "model_version": version_of(config)}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index():
