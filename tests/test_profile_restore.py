@@ -49,7 +49,7 @@ def test_each_profile_is_restored_when_named(restorer, name):
     if name != "newlines":
         assert r.insertions  # something was put back
     else:
-        assert r.text == x  # no break runs to restore: the line breaks were kept
+        assert r.text == gold  # the paragraph break after "$20,000." is put back
 
 
 def test_an_explicit_profile_is_obeyed_whatever_the_text_looks_like(restorer):
