@@ -3,14 +3,16 @@
 No figure on ``docs/benchmarks.md`` is typed by hand: each comes from a JSON
 file in ``docs/results/`` that ``record`` wrote from a benchmark's ``--json``
 output, together with the exact command that produced it and when. ``render``
-turns those files into the page (and the headline table of the README, between
-its ``figures`` markers); a test checks that the committed page and table are
-what ``render`` makes of the committed results.
+turns those files into the page, the headline table of the README (between
+its ``figures`` markers) and the training page's table of what training on
+permissive text only costs (between its ``sources-cost`` markers); a test
+checks that the committed files are what ``render`` makes of the committed
+results.
 
     python benchmarks/benchmarks_page.py record quality-seed -- \\
         python benchmarks/quality.py --limit 200 --json
-    python benchmarks/benchmarks_page.py render      # docs/benchmarks.md and README.md
-    python benchmarks/benchmarks_page.py check       # exit 1 if either is stale
+    python benchmarks/benchmarks_page.py render      # benchmarks.md, README.md, training.md
+    python benchmarks/benchmarks_page.py check       # exit 1 if any is stale
 
 >>> flatten({"a": {"b": 1.23456, "c": [1, 2]}, "d": "x"})
 [('a / b', '1.2346'), ('a / c', '[1, 2]'), ('d', 'x')]
@@ -32,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
 PAGE = ROOT / "docs" / "benchmarks.md"
 README = ROOT / "README.md"
+TRAINING = ROOT / "docs" / "training.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+COST_START, COST_END = "<!-- sources-cost:start -->", "<!-- sources-cost:end -->"
 
 #: What each recorded benchmark measures, for the page (a result without an
 #: entry here is shown under its file name).
@@ -61,10 +65,22 @@ ABOUT = {
         "The report halves of the fixed evaluation sets: news stripped, TED talks, "
         "court arguments and conversations lowercased and stripped (conversations "
         "also stripped only), one line alone per family, and IWSLT dev2012 blocks 6-10."),
-    "permissive-tune": (
-        "The permissive-only model on the tune sets",
-        "A model trained only on public-domain and permissively licensed text "
-        "(see Training your own model), on the tune halves."),
+    "sources-all": (
+        "What the training text costs: 400 steps on all sources",
+        "The control for the permissive-only model below: the same 400 steps from "
+        "all-MiniLM-L6-v2 (batch 32, the learning rate schedule of a 700-step run), "
+        "on the default mix of every corpus, with the package's tables; tune halves, "
+        "40 documents a family (see Training your own model)."),
+    "sources-permissive": (
+        "What the training text costs: 400 steps on permissive sources only",
+        "The same 400 steps on public-domain and permissively licensed text only "
+        "(speeches, State of the Union addresses, inaugural addresses, Moby-Dick, "
+        "Topical-Chat), with tables counted from that text and no number table; "
+        "tune halves, 40 documents a family."),
+    "sources-shipped": (
+        "What the training text costs: the shipped model",
+        "The shipped model on the same 40 documents a family of the tune halves, for "
+        "scale: it saw about 240 times as many training windows (see the model card)."),
 }
 
 #: The README's headline figures: (result, key path, label).
@@ -89,6 +105,24 @@ HEADLINE = (
     ("mojibake", ("sets", {"set": "corpora dev split"}, "repair",
                   {"damage": "single", "system": "unstrip"}, "rate"),
      "Mis-encoded dev documents repaired exactly (ftfy alone: see Benchmarks)"),
+)
+
+
+#: The table of what training only on permissive text costs, in docs/training.md:
+#: its columns (result, heading) and rows (key path, label).
+COST_COLUMNS = (
+    ("sources-all", "400 steps, all sources"),
+    ("sources-permissive", "400 steps, permissive only"),
+    ("sources-shipped", "shipped model"),
+)
+COST_ROWS = (
+    (("news tune (seed)", "micro_f1"), "News, stripped: marks micro-F1"),
+    (("speech tune (lower)", "micro_f1"), "TED talks, lowercased: marks micro-F1"),
+    (("speech tune (lower)", "casing_accuracy"), "TED talks, lowercased: casing accuracy"),
+    (("court tune (lower)", "micro_f1"), "Court arguments, lowercased: marks micro-F1"),
+    (("conversation tune (lower) turns alone", "micro_f1"),
+     "Chat turns alone, lowercased: marks micro-F1"),
+    (("IWSLT dev2012 blocks 1-5", "overall", "f1"), "IWSLT dev2012 blocks 1-5, overall F1 (0-1)"),
 )
 
 
@@ -235,13 +269,39 @@ def render_headline(results: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def render_cost(results: dict[str, dict]) -> str:
+    """The training page's table of the tune figures of the :data:`COST_COLUMNS` results."""
+    present = [(name, heading) for name, heading in COST_COLUMNS if name in results]
+    if not present:
+        return "Not measured yet."
+    rows = ["| measure | " + " | ".join(h for _, h in present) + " |",
+            "| --- |" + " --- |" * len(present)]
+    for path, label in COST_ROWS:
+        values = [_lookup(results[name]["figures"], path) for name, _ in present]
+        rows.append(f"| {label} | " + " | ".join(
+            "" if v is None else _fmt(v) for v in values) + " |")
+    return "\n".join(rows)
+
+
+def with_block(text: str, start: str, end: str, block: str) -> str:
+    """``text`` with what lies between its ``start`` and ``end`` markers replaced by
+    ``block`` (``text`` itself where the markers are absent).
+
+    >>> with_block("a <!-- s --> old <!-- e --> b", "<!-- s -->", "<!-- e -->", "new")
+    'a <!-- s -->\nnew\n<!-- e --> b'
+    """
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    return pattern.sub(lambda _: f"{start}\n{block}\n{end}", text)
+
+
 def readme_with_headline(readme: str, results: dict[str, dict]) -> str:
     """``readme`` with the text between its figures markers replaced."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(readme):
-        return readme
-    block = f"{START}\n{render_headline(results)}\n{END}"
-    return pattern.sub(lambda _: block, readme)
+    return with_block(readme, START, END, render_headline(results))
+
+
+def training_with_cost(page: str, results: dict[str, dict]) -> str:
+    """The training page with its table of what the training text costs filled in."""
+    return with_block(page, COST_START, COST_END, render_cost(results))
 
 
 def record(name: str, command: list[str]) -> Path:
@@ -275,11 +335,12 @@ def render() -> list[Path]:
     if not PAGE.exists() or PAGE.read_text(encoding="utf-8") != page:
         PAGE.write_text(page, encoding="utf-8")
         changed.append(PAGE)
-    readme = README.read_text(encoding="utf-8")
-    new = readme_with_headline(readme, results)
-    if new != readme:
-        README.write_text(new, encoding="utf-8")
-        changed.append(README)
+    for path, fill in ((README, readme_with_headline), (TRAINING, training_with_cost)):
+        text = path.read_text(encoding="utf-8")
+        new = fill(text, results)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed.append(path)
     return changed
 
 
@@ -289,9 +350,10 @@ def stale() -> list[str]:
     out = []
     if not PAGE.exists() or PAGE.read_text(encoding="utf-8") != render_page(results):
         out.append(str(PAGE.relative_to(ROOT)))
-    readme = README.read_text(encoding="utf-8")
-    if readme_with_headline(readme, results) != readme:
-        out.append(str(README.relative_to(ROOT)))
+    for path, fill in ((README, readme_with_headline), (TRAINING, training_with_cost)):
+        text = path.read_text(encoding="utf-8")
+        if fill(text, results) != text:
+            out.append(str(path.relative_to(ROOT)))
     return out
 
 
@@ -302,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("name", help="the result's name (docs/results/NAME.json)")
     r.add_argument("benchmark", nargs=argparse.REMAINDER,
                    help="-- then the command, which prints JSON")
-    sub.add_parser("render", help="write docs/benchmarks.md and the README's figures")
+    sub.add_parser("render", help="write docs/benchmarks.md, the README's figures "
+                   "and the training page's table")
     sub.add_parser("check", help="exit 1 when the page or the README's figures are stale")
     args = ap.parse_args(argv)
     if args.command == "record":

@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="auto")
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
     ap.add_argument("--fit-paragraphs", type=int, metavar="N", default=0,
-                    help="refit newlines' paragraph weights on N train documents and stop")
+                    help="refit newlines' paragraph weights on N train documents of each "
+                         "paragraphed news source and stop")
     a = ap.parse_args(argv)
     if a.fit_paragraphs:
         w = fit_paragraphs(a.fit_paragraphs, sources=set(PARAGRAPHED_NEWS), per_source=True)

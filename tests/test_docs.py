@@ -294,6 +294,18 @@ def test_the_rendered_readme_table_shows_the_recorded_figure():
     assert "old" not in page.readme_with_headline(readme, results)
 
 
+def test_the_training_page_shows_the_recorded_cost_of_permissive_text():
+    page = _benchmarks_page()
+    results = {"sources-all": {"figures": {"news tune (seed)": {"micro_f1": 0.61}}},
+               "sources-permissive": {"figures": {"news tune (seed)": {"micro_f1": 0.42}}}}
+    table = page.render_cost(results)
+    assert table.splitlines()[0] == "| measure | 400 steps, all sources | 400 steps, permissive only |"
+    assert "| News, stripped: marks micro-F1 | 0.61 | 0.42 |" in table
+    training = f"a\n{page.COST_START}\nold\n{page.COST_END}\nb\n"
+    assert "old" not in page.training_with_cost(training, results)
+    assert page.COST_START in (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+
+
 def test_the_changelog_page_is_the_changelog():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     page = (ROOT / "docs" / "changelog.md").read_text(encoding="utf-8")
