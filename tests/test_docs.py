@@ -299,7 +299,8 @@ def test_the_training_page_shows_the_recorded_cost_of_permissive_text():
     results = {"sources-all": {"figures": {"news tune (seed)": {"micro_f1": 0.61}}},
                "sources-permissive": {"figures": {"news tune (seed)": {"micro_f1": 0.42}}}}
     table = page.render_cost(results)
-    assert table.splitlines()[0] == "| measure | 400 steps, all sources | 400 steps, permissive only |"
+    heading = "| measure | 400 steps, all sources | 400 steps, permissive only |"
+    assert table.splitlines()[0] == heading
     assert "| News, stripped: marks micro-F1 | 0.61 | 0.42 |" in table
     training = f"a\n{page.COST_START}\nold\n{page.COST_END}\nb\n"
     assert "old" not in page.training_with_cost(training, results)
