@@ -159,6 +159,35 @@ def test_lowercased_speech_is_recased(page):
     assert page.locator("#output mark.ins").count() >= 1
 
 
+def test_a_quote_says_what_made_it(page):
+    """Hovering an inserted quote shows the reason the restorer kept it (``why``), as
+    ``--explain`` gives it. A fixed API answer, so this checks the page alone."""
+    import json as _json
+
+    text = "go home he said"
+    answer = {"text": '"Go home," he said.', "profile": "lower",
+              "insertions": [{"offset": 0, "insert": '"', "confidence": 0.71,
+                              "why": "quote before 'said'"},
+                             {"offset": 7, "insert": ',"', "confidence": 0.64},
+                             {"offset": 15, "insert": ".", "confidence": 0.97}],
+              "recased": [{"offset": 0, "char": "G", "confidence": 0.99}],
+              "encoding_repairs": []}
+    page.route("**/v1/restore", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=_json.dumps(answer)))
+    try:
+        page.get_by_label("Damaged text").fill(text)
+        page.get_by_role("button", name="Restore").click()
+        marks = page.locator("#output mark.ins")
+        marks.first.wait_for(state="visible")
+        assert marks.count() == 3
+        assert marks.nth(0).get_attribute("data-why") == "quote before 'said'"
+        assert marks.nth(0).get_attribute("title").endswith("; quote before 'said'")
+        assert marks.nth(1).get_attribute("data-why") is None
+        assert "quote" not in marks.nth(2).get_attribute("title")
+    finally:
+        page.unroute("**/v1/restore")
+
+
 def test_paragraph_break_pilcrow_follows_the_full_stop(page):
     """An inserted ".\\n\\n" shows as "million.¶": the pilcrow marks where the break is,
     after the full stop, not before the whole insertion. The page is given a fixed API
