@@ -45,10 +45,10 @@ of them paragraph ends) by ``python benchmarks/speech_paragraphs.py --fit 3000``
 
 SPEECH_THRESHOLD = 0.4
 """Chosen on the tune parts (``python benchmarks/speech_paragraphs.py --part tune
---thresholds 0.3 0.4 0.5 0.6 0.7``): paragraph P / R / F1 at 0.4 on TED talks
-0.144 / 0.060 / 0.085, court arguments 0.171 / 0.042 / 0.068, conversations
-0.412 / 0.450 / 0.430 (0.3 writes twice as many breaks for little more F1). A
-talk's paragraphs follow its topics, which these features barely see: only
+--thresholds 0.3 0.4 0.5``); paragraph P / R / F1 at 0.4 with model en-2026.12.1 on TED
+talks 0.126 / 0.048 / 0.070, court arguments 0.194 / 0.044 / 0.071, conversations
+0.455 / 0.485 / 0.470 (0.3 writes four times as many breaks in talks, most of them
+wrong). A talk's paragraphs follow its topics, which these features barely see: only
 turns of conversation are found well."""
 
 # Newswire datelines: ``TOKYO, June 29 - `` opens a text of short paragraphs; a
