@@ -526,3 +526,38 @@ def test_paragraph_examples_are_paragraphs_chosen_by_their_text_alone():
     every = paragraph_examples(texts, 1.0)
     assert len(every) == 300 and {p.split(" ")[0] for _, p in every} == {"Headline", "First",
                                                                          "“Last"}
+
+
+def test_short_examples_are_sentences_and_spans_chosen_by_their_text_alone():
+    from unstrip.text.damage import sentence_ends
+    from unstrip.train.data import SPAN_WORDS, short_examples
+
+    texts = [f"Headline {i}\n\nThe bank of {i} raised its rates on Monday. It said so "
+             f"in a note to clients, “as expected” by most.\n\nMarkets were calm." for i in
+             range(300)]
+    texts += ["One sentence alone."] * 5
+    some = short_examples(texts, 0.3)
+    chosen = {i for i, _ in some}
+    assert 0.2 * 300 < len(chosen) < 0.4 * 300
+    paragraphs = [t.split("\n\n") for t in texts]
+    low, high = SPAN_WORDS
+    for i, example in some:
+        assert any(example in para for para in paragraphs[i])  # never across paragraphs
+        assert example.count("“") == example.count("”")  # no quotation left open
+        assert example not in ("One sentence alone.",)  # a text's only sentence is no news
+    def sentences(text):
+        out = []
+        for para in text.split("\n\n"):
+            cuts = [-1, *sentence_ends(para), len(para)]
+            out += [para[a + 1:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        return out
+
+    spans = [e for i, e in some if e not in sentences(texts[i])]
+    assert len(spans) >= 10  # spans come from the one paragraph longer than 4 words
+    assert all(low <= len(e.split()) <= high for e in spans)
+    assert all(len([e for j, e in some if j == i]) <= 2 for i in chosen)
+    # each text's choice is its own: reversed, the texts give the same examples
+    rev = texts[::-1]
+    back = sorted((rev[i], e) for i, e in short_examples(rev, 0.3))
+    assert back == sorted((texts[i], e) for i, e in some)
+    assert short_examples(texts, 0.0) == []

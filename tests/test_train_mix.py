@@ -96,6 +96,22 @@ def test_a_mixed_run_reports_words_per_source_and_stops_on_time(tmp_path, capsys
     assert "--max-minutes reached at step 7" in capsys.readouterr().err
 
 
+def test_short_texts_add_sentences_and_spans_to_a_run(tmp_path, capsys):
+    rows = [{"id": f"d{i}", "source": "ted", "split": "train",
+             "text": f"Talk {i} starts here. Its fine, isnt it? Yes, it is fine for now."}
+            for i in range(12)]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run = tmp_path / "run"
+    args = [str(corpus), "--out", str(run), "--scratch", "--layers", "1", "--hidden", "32",
+            "--heads", "2", "--batch-size", "2", "--window", "32", "--no-progress",
+            "--eval-every", "1000", "--dev-docs", "0", "--max-steps", "2"]
+    assert train.main([*args, "--short-texts", "1.0"]) == 0
+    err = capsys.readouterr().err
+    assert "24 sentences and spans as texts of their own" in err
+    assert json.loads((run / "config.json").read_text())["short_texts"] == 1.0
+
+
 def test_length_pooled_epochs_read_every_row_once_with_little_padding():
     np = pytest.importorskip("numpy")
     lengths = np.random.default_rng(3).integers(3, 257, 5000)

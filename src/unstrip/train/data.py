@@ -5,7 +5,8 @@ Training damages every document with each profile and labels every gap
 of a run's start-up. :func:`encode_texts` cuts the texts into parts of 200
 and labels them on ``workers`` processes. This module imports no PyTorch,
 so the worker processes start quickly. :func:`paragraph_examples` picks
-single paragraphs to train on as texts of their own.
+single paragraphs to train on as texts of their own, :func:`short_examples`
+single sentences and caption-length spans.
 
 >>> from unstrip.network.wordpieces import DEFAULT_VOCAB
 >>> parts = encode_texts(["Hi, you.", "Its fine."], DEFAULT_VOCAB, True, ["seed"], progress=False)
@@ -15,6 +16,7 @@ single paragraphs to train on as texts of their own.
 
 from __future__ import annotations
 
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -22,9 +24,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from unstrip.network.wordpieces import WordPieces
+from unstrip.text.damage import sentence_ends
 from unstrip.train.labels import Interned, label_documents
 
-__all__ = ["encode_texts", "paragraph_examples"]
+__all__ = ["SPAN_WORDS", "encode_texts", "paragraph_examples", "short_examples"]
 
 PART = 200
 
@@ -91,4 +94,72 @@ def paragraph_examples(texts: list[str], share: float) -> list[tuple[int, str]]:
         paras = [p.strip() for p in text.split("\n\n") if p.strip()]
         if len(paras) > 1:  # a one-paragraph text is already an example of itself
             out.append((i, paras[(key // 1000) % len(paras)]))
+    return out
+
+
+SPAN_WORDS = (4, 12)
+"""The fewest and most words of a caption-length span (:func:`short_examples`)."""
+
+_QUOTE_PAIRS = (('"', '"'), ("“", "”"), ("(", ")"), ("[", "]"))
+_WORD = re.compile(r"\S+")
+
+
+def _balanced(text: str) -> bool:
+    """Whether every quotation and bracket that ``text`` opens it also closes."""
+    for left, right in _QUOTE_PAIRS:
+        if (text.count(left) % 2 if left == right else text.count(left) - text.count(right)):
+            return False
+    return True
+
+
+def short_examples(texts: list[str], share: float) -> list[tuple[int, str]]:
+    """One sentence and one caption-length span of about ``share`` of the texts, to
+    train on as texts of their own.
+
+    Users restore one sentence, one chat line or one subtitle cue at a time,
+    and a cue often ends mid-sentence. :func:`paragraph_examples` shows the
+    network whole paragraphs alone; these show it single sentences (cut at
+    :func:`unstrip.text.damage.sentence_ends`) and spans of
+    :data:`SPAN_WORDS` consecutive words of one paragraph, cut anywhere, so
+    that it learns a text may end without a sentence end. A sentence that is
+    its text's only one is not taken again, and neither is a span that opens
+    a quotation or bracket without closing it (or closes one it did not
+    open). Which texts, sentences and spans depend on each text alone (a
+    CRC-32), so a run's data is the same every time. Returns ``(index of
+    the text, example)``.
+
+    >>> texts = ["The bank raised rates on Monday. It said so in a note to its clients."]
+    >>> for i, example in short_examples(texts, 1.0):
+    ...     print(example)
+    It said so in a note to its clients.
+    The bank raised rates on Monday. It said so in a
+    >>> short_examples(texts, 0.0)
+    []
+    """
+    out = []
+    for i, text in enumerate(texts):
+        key = zlib.crc32(b"short|" + text.encode("utf-8"))
+        if key % 1000 >= share * 1000:
+            continue
+        key //= 1000
+        paras = [p.strip() for p in text.split("\n\n") if p.strip()]
+        sentences = []
+        for para in paras:
+            cuts = [-1, *sentence_ends(para), len(para)]
+            sentences += [para[a + 1:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        if len(sentences) > 1:
+            sentence = sentences[key % len(sentences)].strip()
+            if sentence and _balanced(sentence):
+                out.append((i, sentence))
+        key //= max(1, len(sentences))
+        para = paras[key % len(paras)] if paras else ""
+        words = _WORD.findall(para)
+        low, high = SPAN_WORDS
+        if len(words) > low:
+            key //= len(paras)
+            n = low + key % (min(high, len(words) - 1) - low + 1)
+            start = (key // (high + 1)) % (len(words) - n + 1)
+            span = " ".join(words[start:start + n])
+            if _balanced(span):
+                out.append((i, span))
     return out

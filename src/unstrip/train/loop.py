@@ -61,7 +61,7 @@ from unstrip.helpformat import HelpFormatter
 from unstrip.network.labels import CASE_CLASSES, LabelSet, load_label_sets, save_label_sets
 from unstrip.network.wordpieces import DEFAULT_VOCAB, WordPieces
 from unstrip.text.corpus import iter_documents
-from unstrip.train.data import encode_texts, paragraph_examples
+from unstrip.train.data import encode_texts, paragraph_examples, short_examples
 from unstrip.train.distil import (
     Distiller,
     check_teacher,
@@ -384,6 +384,8 @@ def _cache_key(args, paths: list[str], case: bool = False) -> str:
         h.update(f"|asr {args.asr_noise}".encode())
     if getattr(args, "paragraphs", 0.0):
         h.update(f"|paragraphs {args.paragraphs}".encode())
+    if getattr(args, "short_texts", 0.0):
+        h.update(f"|short {args.short_texts}".encode())
     if getattr(args, "mix", {}):
         h.update(f"|mix {json.dumps(args.mix, sort_keys=True)}|{args.mix_words}|"
                  f"{args.seed}".encode())
@@ -633,6 +635,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also train on one paragraph of SHARE of the documents as a text "
                     "of its own, as users restore a line or a headline alone "
                     "(unstrip.train.data.paragraph_examples; default 0: none)")
+    ap.add_argument("--short-texts", type=_rate, default=0.0, metavar="SHARE",
+                    help="also train on one sentence and one caption-length span (4 to 12 "
+                    "words, cut anywhere) of SHARE of the documents, each as a text of its "
+                    "own, as users restore a sentence, a chat line or a subtitle cue alone "
+                    "(unstrip.train.data.short_examples; default 0: none)")
     ap.add_argument("--case-head", action=argparse.BooleanOptionalAction, default=None,
                     help="train a casing head (default: when lower is among the profiles; "
                     "a resumed run keeps what its checkpoint has)")
@@ -743,11 +750,18 @@ def main(argv: list[str] | None = None) -> int:
     train_texts, groups, mix_report = mix_documents(train_docs, args.mix, args.mix_words,
                                                     args.seed)
     del train_docs
+    documents = train_texts  # the examples below are cut from these alone
     if args.paragraphs:
-        extra = paragraph_examples(train_texts, args.paragraphs)
+        extra = paragraph_examples(documents, args.paragraphs)
         train_texts = train_texts + [p for _, p in extra]
         groups = groups + [groups[i] for i, _ in extra]
         print(f"{len(extra):,} paragraphs as texts of their own "
+              f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
+    if args.short_texts:
+        extra = short_examples(documents, args.short_texts)
+        train_texts = train_texts + [p for _, p in extra]
+        groups = groups + [groups[i] for i, _ in extra]
+        print(f"{len(extra):,} sentences and spans as texts of their own "
               f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
     print("training words per source (available / in the data set):", file=sys.stderr)
     for g, r in mix_report.items():
@@ -819,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
         "profile": ",".join(args.profiles), "profiles": args.profiles,
         "init": init_name, "init_steps": init_steps, "vocab": "vocab.txt",
         "split_s": args.split_s, "asr_noise": args.asr_noise, "paragraphs": args.paragraphs,
+        "short_texts": args.short_texts,
     }
     distiller = None
     if args.teacher is not None:
