@@ -751,18 +751,14 @@ def main(argv: list[str] | None = None) -> int:
                                                     args.seed)
     del train_docs
     documents = train_texts  # the examples below are cut from these alone
-    if args.paragraphs:
-        extra = paragraph_examples(documents, args.paragraphs)
-        train_texts = train_texts + [p for _, p in extra]
-        groups = groups + [groups[i] for i, _ in extra]
-        print(f"{len(extra):,} paragraphs as texts of their own "
-              f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
-    if args.short_texts:
-        extra = short_examples(documents, args.short_texts)
-        train_texts = train_texts + [p for _, p in extra]
-        groups = groups + [groups[i] for i, _ in extra]
-        print(f"{len(extra):,} sentences and spans as texts of their own "
-              f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
+    for share, examples, what in ((args.paragraphs, paragraph_examples, "paragraphs"),
+                                  (args.short_texts, short_examples, "sentences and spans")):
+        if share:
+            extra = examples(documents, share)
+            train_texts = train_texts + [p for _, p in extra]
+            groups = groups + [groups[i] for i, _ in extra]
+            print(f"{len(extra):,} {what} as texts of their own "
+                  f"({sum(len(p.split()) for _, p in extra):,} words)", file=sys.stderr)
     print("training words per source (available / in the data set):", file=sys.stderr)
     for g, r in mix_report.items():
         print(f"  {g:14s} {r['available']:>11,} / {r['taken']:>11,}"
