@@ -529,7 +529,7 @@ def test_paragraph_examples_are_paragraphs_chosen_by_their_text_alone():
 
 
 def test_short_examples_are_sentences_and_spans_chosen_by_their_text_alone():
-    from unstrip.text.damage import sentence_ends
+    from unstrip.evaluate.conversation import sentences
     from unstrip.train.data import SPAN_WORDS, short_examples
 
     texts = [f"Headline {i}\n\nThe bank of {i} raised its rates on Monday. It said so "
@@ -545,13 +545,6 @@ def test_short_examples_are_sentences_and_spans_chosen_by_their_text_alone():
         assert any(example in para for para in paragraphs[i])  # never across paragraphs
         assert example.count("“") == example.count("”")  # no quotation left open
         assert example not in ("One sentence alone.",)  # a text's only sentence is no news
-    def sentences(text):
-        out = []
-        for para in text.split("\n\n"):
-            cuts = [-1, *sentence_ends(para), len(para)]
-            out += [para[a + 1:b] for a, b in zip(cuts, cuts[1:], strict=False)]
-        return out
-
     spans = [e for i, e in some if e not in sentences(texts[i])]
     assert len(spans) >= 10  # spans come from the one paragraph longer than 4 words
     assert all(low <= len(e.split()) <= high for e in spans)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from unstrip.evaluate.conversation import sentences, turns
 from unstrip.network.wordpieces import WordPieces
-from unstrip.text.damage import sentence_ends
 from unstrip.train.labels import Interned, label_documents
 
 __all__ = ["SPAN_WORDS", "encode_texts", "paragraph_examples", "short_examples"]
@@ -91,7 +91,7 @@ def paragraph_examples(texts: list[str], share: float) -> list[tuple[int, str]]:
         key = zlib.crc32(text.encode("utf-8"))
         if key % 1000 >= share * 1000:
             continue
-        paras = [p.strip() for p in text.split("\n\n") if p.strip()]
+        paras = turns(text)
         if len(paras) > 1:  # a one-paragraph text is already an example of itself
             out.append((i, paras[(key // 1000) % len(paras)]))
     return out
@@ -118,8 +118,8 @@ def short_examples(texts: list[str], share: float) -> list[tuple[int, str]]:
 
     Users restore one sentence, one chat line or one subtitle cue at a time,
     and a cue often ends mid-sentence. :func:`paragraph_examples` shows the
-    network whole paragraphs alone; these show it single sentences (cut at
-    :func:`unstrip.text.damage.sentence_ends`) and spans of
+    network whole paragraphs alone; these show it single sentences
+    (:func:`unstrip.evaluate.conversation.sentences`) and spans of
     :data:`SPAN_WORDS` consecutive words of one paragraph, cut anywhere, so
     that it learns a text may end without a sentence end. A sentence that is
     its text's only one is not taken again, and neither is a span that opens
@@ -142,16 +142,13 @@ def short_examples(texts: list[str], share: float) -> list[tuple[int, str]]:
         if key % 1000 >= share * 1000:
             continue
         key //= 1000
-        paras = [p.strip() for p in text.split("\n\n") if p.strip()]
-        sentences = []
-        for para in paras:
-            cuts = [-1, *sentence_ends(para), len(para)]
-            sentences += [para[a + 1:b] for a, b in zip(cuts, cuts[1:], strict=False)]
-        if len(sentences) > 1:
-            sentence = sentences[key % len(sentences)].strip()
-            if sentence and _balanced(sentence):
+        paras = turns(text)
+        every = sentences(text)
+        if len(every) > 1:
+            sentence = every[key % len(every)].strip()
+            if _balanced(sentence):
                 out.append((i, sentence))
-        key //= max(1, len(sentences))
+        key //= max(1, len(every))
         para = paras[key % len(paras)] if paras else ""
         words = _WORD.findall(para)
         low, high = SPAN_WORDS
