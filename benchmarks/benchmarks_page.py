@@ -288,7 +288,7 @@ def with_block(text: str, start: str, end: str, block: str) -> str:
     ``block`` (``text`` itself where the markers are absent).
 
     >>> with_block("a <!-- s --> old <!-- e --> b", "<!-- s -->", "<!-- e -->", "new")
-    'a <!-- s -->\nnew\n<!-- e --> b'
+    'a <!-- s -->\\nnew\\n<!-- e --> b'
     """
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     return pattern.sub(lambda _: f"{start}\n{block}\n{end}", text)
@@ -327,34 +327,28 @@ def record(name: str, command: list[str]) -> Path:
     return path
 
 
+def _generated(results: dict[str, dict]) -> dict[Path, str]:
+    """Each generated file and what ``render`` writes into it."""
+    return {PAGE: render_page(results),
+            README: readme_with_headline(README.read_text(encoding="utf-8"), results),
+            TRAINING: training_with_cost(TRAINING.read_text(encoding="utf-8"), results)}
+
+
 def render() -> list[Path]:
-    """Write the page and the README's headline table; return the files changed."""
-    results = load_results()
+    """Write the page, the README's headline table and the training page's table;
+    return the files changed."""
     changed = []
-    page = render_page(results)
-    if not PAGE.exists() or PAGE.read_text(encoding="utf-8") != page:
-        PAGE.write_text(page, encoding="utf-8")
-        changed.append(PAGE)
-    for path, fill in ((README, readme_with_headline), (TRAINING, training_with_cost)):
-        text = path.read_text(encoding="utf-8")
-        new = fill(text, results)
-        if new != text:
-            path.write_text(new, encoding="utf-8")
+    for path, text in _generated(load_results()).items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
             changed.append(path)
     return changed
 
 
 def stale() -> list[str]:
     """The generated files that differ from what ``render`` would write."""
-    results = load_results()
-    out = []
-    if not PAGE.exists() or PAGE.read_text(encoding="utf-8") != render_page(results):
-        out.append(str(PAGE.relative_to(ROOT)))
-    for path, fill in ((README, readme_with_headline), (TRAINING, training_with_cost)):
-        text = path.read_text(encoding="utf-8")
-        if fill(text, results) != text:
-            out.append(str(path.relative_to(ROOT)))
-    return out
+    return [str(path.relative_to(ROOT)) for path, text in _generated(load_results()).items()
+            if not path.exists() or path.read_text(encoding="utf-8") != text]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -366,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="-- then the command, which prints JSON")
     sub.add_parser("render", help="write docs/benchmarks.md, the README's figures "
                    "and the training page's table")
-    sub.add_parser("check", help="exit 1 when the page or the README's figures are stale")
+    sub.add_parser("check", help="exit 1 when the page, the README's figures or the "
+                   "training page's table are stale")
     args = ap.parse_args(argv)
     if args.command == "record":
         command = args.benchmark[1:] if args.benchmark[:1] == ["--"] else args.benchmark
