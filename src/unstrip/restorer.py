@@ -206,8 +206,9 @@ class Restorer:
     each keeping its line break (:meth:`_predict_lines`); off, each line is a
     text of its own. The shipped network was trained on paragraphs, not on
     turns joined by a space: whole conversations of the conversation tune
-    set, a turn per line, score marks micro-F1 0.708 with it and 0.737
-    without (lowercased; 0.792 and 0.798 stripped), so it is off by default.
+    set, a turn per line, score marks micro-F1 0.720 with it and 0.755
+    without (lowercased; 0.803 and 0.813 stripped; model en-2026.12.1,
+    ``benchmarks/families.py --line-context``), so it is off by default.
     """
 
     def __init__(
