@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unstrip import Restorer
-from unstrip.decode.cues import require_cues
+from unstrip.decode.cues import SHORT_LINE, join_broken_words, require_cues
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import PROFILES
 
@@ -35,13 +35,59 @@ def test_a_speech_verb_or_colon_is_a_cue_that_lowers_the_confidence_needed():
     ins = _ins(text, {18: ",", 19: '"', 30: '."'})
     assert apply(text, require_cues(text, ins, [0.3] * len(ins), cued=0.5)[0]) == (
         "the president said, we will win.")
-    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, uncued=0.9)
+    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, short_line=0.5, uncued=0.9)
     assert apply(text, out) == 'the president said, "we will win."'
     assert why == {19: "quote after 'said'"}
     text = "his words were we will win"
     ins = _ins(text, {14: ":", 15: '"', 26: '."'})
-    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, uncued=0.9)
+    out, why = require_cues(text, ins, [0.6] * len(ins), cued=0.5, short_line=0.5, uncued=0.9)
     assert apply(text, out) == 'his words were: "we will win."' and "colon" in why[15]
+
+
+def test_a_cued_pair_in_a_short_line_needs_the_short_line_confidence():
+    short = "and she said i can have one"
+    ins = _ins(short, {12: ",", 13: '"', 27: '."'})
+    kw = {"cued": 0.3, "short_line": 0.7, "uncued": 0.9}
+    assert apply(short, require_cues(short, ins, [0.6] * len(ins), **kw)[0]) == (
+        "and she said, i can have one.")
+    assert apply(short, require_cues(short, ins, [0.75] * len(ins), **kw)[0]) == (
+        'and she said, "i can have one."')
+    # the same pair at the end of a line of SHORT_LINE words or more needs only ``cued``
+    lead = "word " * SHORT_LINE
+    long = lead + short
+    ins = _ins(long, {len(lead) + 12: ",", len(lead) + 13: '"', len(long): '."'})
+    assert apply(long, require_cues(long, ins, [0.6] * len(ins), **kw)[0]).endswith(
+        'and she said, "i can have one."')
+    # the news order, a closing quote before the speech verb, needs only ``cued``
+    text = "we will win she said"
+    ins = _ins(text, {0: '"', 11: ',"', 20: "."})
+    assert apply(text, require_cues(text, ins, [0.6] * len(ins), **kw)[0]) == (
+        '"we will win," she said.')
+    # a window cut from a longer line is not known to be short
+    out, _ = require_cues(short, _ins(short, {12: ",", 13: '"', 27: '."'}), [0.6] * 28,
+                          line_start=False, **kw)
+    assert apply(short, out) == 'and she said, "i can have one."'
+
+
+def test_a_short_line_gets_no_paragraph_break_inside_a_word():
+    core = "yeah andand he said"
+    ins = _ins(core, {4: ",", 8: ".\n\n"})
+    out, kept = join_broken_words(core, ins, "Yeah andAnd he said")
+    assert apply(core, out, kept) == "Yeah, andand he said"
+    # a capital in the damaged text itself is evidence of a glued paragraph
+    core = "the end ofThe next"
+    ins = _ins(core, {10: ".\n\n"})
+    assert apply(core, join_broken_words(core, ins, core)[0]) == "the end of.\n\nThe next"
+    # a long line keeps the break: there a glued paragraph is the usual cause
+    core = "word " * SHORT_LINE + "andand"
+    ins = _ins(core, {len(core) - 3: ".\n\n"})
+    assert join_broken_words(core, ins, core)[0] == ins
+
+
+def test_the_restorer_writes_no_paragraph_break_inside_a_short_lines_word():
+    restored = Restorer().restore("hehe said rachel right do you think i should go up there",
+                                  "lower")
+    assert "\n" not in restored and restored.startswith("Hehe said")
 
 
 def test_an_uncued_pair_inside_a_line_needs_the_uncued_confidence():

@@ -46,7 +46,15 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from unstrip.decode.cues import CUED, EXCLAIM, UNCUED, WHOLE_LINE, require_cues
+from unstrip.decode.cues import (
+    CUED,
+    EXCLAIM,
+    SHORT_CUED,
+    UNCUED,
+    WHOLE_LINE,
+    join_broken_words,
+    require_cues,
+)
 from unstrip.decode.number_policy import apply_number_policy
 from unstrip.decode.paragraphs import paragraph_breaks, with_breaks
 from unstrip.decode.predict import predict_kind
@@ -232,11 +240,11 @@ class Restorer:
         self.vocab = list(vocab or ())
         self.window = window
         self.context = context
-        self.cues = {"cued": CUED, "uncued": UNCUED, "whole_line": WHOLE_LINE,
-                     "exclaim": EXCLAIM}
-        """The confidences an inserted quote pair with a cue, one without, one around a
-        whole line and a ``!`` need (:func:`unstrip.decode.cues.require_cues`); 0 writes
-        them all."""
+        self.cues = {"cued": CUED, "short_line": SHORT_CUED, "uncued": UNCUED,
+                     "whole_line": WHOLE_LINE, "exclaim": EXCLAIM}
+        """The confidences an inserted quote pair with a cue (in a long line, in a short
+        one), one without, one around a whole line and a ``!`` need
+        (:func:`unstrip.decode.cues.require_cues`); 0 writes them all."""
 
     @cached_property
     def model(self):
@@ -477,8 +485,11 @@ class Restorer:
                 ins[0] = ins[0].lstrip()
             if last and ins:
                 ins[-1] = ins[-1].rstrip()
+            whole_line = line_start and last
             line_start = False
             kept = _safe_kept(core, pred.kept[done:end], cased)
+            if whole_line:
+                ins, kept = join_broken_words(core, ins, kept)
             case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
             by = None
             if pred.passes is not None and pred.case_passes is not None:
