@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unstrip import Restorer
-from unstrip.decode.cues import SHORT_LINE, join_broken_words, require_cues
+from unstrip.decode.cues import SHORT_LINE, join_broken_words, require_cues, uncap_dropped_quotes
 from unstrip.text.alignment import apply
 from unstrip.text.profiles import PROFILES
 
@@ -189,3 +189,19 @@ def test_lines_in_context_keep_every_line_break_and_kept_character():
         assert [len(x) for x in out.split("\n")].count(0) == 1  # the blank line stays
         assert [PROFILES["lower"](line) for line in out.split("\n")] == text.split("\n")
         assert "".join(r.restore_stream([text[:20], text[20:]])) == out
+
+
+def test_a_dropped_opening_quote_takes_back_its_capital_mid_sentence_only():
+    lex = {"call": {"call": 90, "Call": 10}, "rachel": {"Rachel": 50}, "i": {"I": 80}}
+    core = "he said call him he left call him"
+    before = _ins(core, {7: ",", 8: '"', 20: ".", 21: '"'})
+    after = _ins(core, {7: ",", 20: "."})
+    kept = "He said Call him he left Call him"
+    # mid-sentence the capital goes; after a sentence end it stays
+    assert uncap_dropped_quotes(core, before, after, kept, lex) == (
+        "He said call him he left Call him")
+    # a quote the cues kept keeps its capital; so does a word the lexicon capitalises
+    assert uncap_dropped_quotes(core, before, before, kept, lex) == kept
+    core = "she said i can"
+    assert uncap_dropped_quotes(core, _ins(core, {9: '"'}), _ins(core, {}), "She said I can",
+                                lex) == "She said I can"

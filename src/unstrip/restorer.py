@@ -54,6 +54,7 @@ from unstrip.decode.cues import (
     WHOLE_LINE,
     join_broken_words,
     require_cues,
+    uncap_dropped_quotes,
 )
 from unstrip.decode.number_policy import apply_number_policy
 from unstrip.decode.paragraphs import paragraph_breaks, with_breaks
@@ -474,6 +475,7 @@ class Restorer:
             shown = buf[:win_end]
             if breaks:
                 shown = "".join("\n" if base + k in breaks else ch for k, ch in enumerate(shown))
+            uncued = balanced
             balanced, reasons = require_cues(
                 shown, balanced, pred.confidence, line_start=line_start,
                 line_end=win_end == limit and (brk is not None or final), **self.cues)
@@ -490,6 +492,9 @@ class Restorer:
             kept = _safe_kept(core, pred.kept[done:end], cased)
             if whole_line:
                 ins, kept = join_broken_words(core, ins, kept)
+            lexicon = getattr(self.model, "lexicon", None)
+            if not cased and lexicon:
+                kept = uncap_dropped_quotes(core, uncued[done:stop], ins, kept, lexicon)
             case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
             by = None
             if pred.passes is not None and pred.case_passes is not None:

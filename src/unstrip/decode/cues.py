@@ -51,8 +51,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from unstrip.decode.lexicon import letter_counts
+
 __all__ = ["CUED", "CUE_WORDS", "EXCLAIM", "SHORT_CUED", "SHORT_LINE", "SPEECH_WORDS", "UNCUED",
-           "WHOLE_LINE", "join_broken_words", "require_cues"]
+           "WHOLE_LINE", "join_broken_words", "require_cues", "uncap_dropped_quotes"]
 
 SPEECH_WORDS = frozenset("""
 said says say saying told tells tell telling asked asks ask asking added adds adding
@@ -268,3 +270,42 @@ def join_broken_words(core: str, insertions: Sequence[str], kept: str,
             out[k] = ""
             chars[k] = core[k]
     return out, "".join(chars)
+
+
+def uncap_dropped_quotes(core: str, before: Sequence[str], after: Sequence[str], kept: str,
+                         lexicon: dict[str, dict[str, int]]) -> str:
+    """``kept`` without the capital that a dropped opening quote gave its word.
+
+    Lowercased input: the network capitalises the first word of a quotation
+    (``he said, "Call him."``); when :func:`require_cues` drops the pair, that
+    capital is left mid-sentence (``he said, Call him.``). Where an opening
+    quote is in ``before[k]`` (the insertions at the core's gaps before the
+    cues were checked) and not in ``after[k]``, and no sentence ends before
+    the word, the word's first letter goes back to lowercase if the lexicon
+    writes the word lowercase most often (``call``, not ``Rachel`` or ``I``).
+
+    >>> lex = {"call": {"call": 90, "Call": 10}, "rachel": {"Rachel": 50}}
+    >>> core = "he said call rachel"
+    >>> before, after = [""] * 20, [""] * 20
+    >>> before[7], after[7], before[8] = ",", ",", '"'
+    >>> uncap_dropped_quotes(core, before, after, "He said Call rachel", lex)
+    'He said call rachel'
+    >>> before[8], before[13] = "", '"'
+    >>> uncap_dropped_quotes(core, before, after, "He said call Rachel", lex)
+    'He said call Rachel'
+    """
+    chars = list(kept)
+    for k, ch in enumerate(core):
+        dropped = (sum(c in _OPENERS for c in before[k]) > sum(c in _OPENERS for c in after[k]))
+        if not (dropped and ch.isalpha() and ch.islower() and chars[k].isupper()):
+            continue
+        j = k
+        while j > 0 and core[j - 1].isspace() and not any(c in ".?!:" for c in after[j]):
+            j -= 1
+        if j == 0 or any(c in ".?!:" for c in after[j]):
+            continue  # a sentence (or the text) starts here: the capital stays
+        word = core[k:].split(" ")[0]
+        counts = letter_counts(lexicon, word.lower())
+        if sum(counts.values()) >= 5 and max(counts, key=counts.__getitem__) == word.lower():
+            chars[k] = ch
+    return "".join(chars)
