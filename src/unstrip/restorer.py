@@ -487,10 +487,10 @@ class Restorer:
                 ins[0] = ins[0].lstrip()
             if last and ins:
                 ins[-1] = ins[-1].rstrip()
-            whole_line = line_start and last
+            entire_line = line_start and last
             line_start = False
             kept = _safe_kept(core, pred.kept[done:end], cased)
-            if whole_line:
+            if entire_line:  # the line is this one core
                 ins, kept = join_broken_words(core, ins, kept)
             lexicon = getattr(self.model, "lexicon", None)
             if not cased and lexicon:
