@@ -205,3 +205,8 @@ def test_a_dropped_opening_quote_takes_back_its_capital_mid_sentence_only():
     core = "she said i can"
     assert uncap_dropped_quotes(core, _ins(core, {9: '"'}), _ins(core, {}), "She said I can",
                                 lex) == "She said I can"
+
+
+def test_the_restorer_leaves_no_quotation_capital_behind_a_dropped_quote():
+    restored = Restorer().restore("my friend said call him as soon as you get a chance", "lower")
+    assert ", Call" not in restored and "call him" in restored.lower()
