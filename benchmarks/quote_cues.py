@@ -12,7 +12,7 @@ micro-F1), news (seed) and TED talks (lower), each as whole documents
 precision, micro-F1).
 
     python benchmarks/quote_cues.py --part tune
-    python benchmarks/quote_cues.py --settings 0,0,0,0,0 0.9,0.99,0.6,0.3,0.7
+    python benchmarks/quote_cues.py --settings 0,0,0,0,0,0 0.7,0.99,0.6,0.3,0.7,0.9
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 import unstrip.restorer as restorer_module
 from unstrip import Restorer
-from unstrip.decode.cues import SHORT_CUED
+from unstrip.decode.cues import SHORT_CUED, SHORT_UNCUED
 from unstrip.evaluate.conversation import LineScore, sentences, turns
 from unstrip.evaluate.evalsets import documents
 from unstrip.text.corpus import shared_dir
@@ -55,10 +55,11 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=300,
                     help="news and TED sentences restored alone, each")
     ap.add_argument("--settings", nargs="+",
-                    default=["0,0,0,0,0", "0.9,0.99,0.6,0.3,0.3", "0.9,0.99,0.6,0.3,0.5",
-                             "0.9,0.99,0.6,0.3,0.7", "0.9,0.99,0.6,0.3,0.9"],
-                    help="uncued,whole_line,exclaim,cued[,short_line] confidences, one "
-                    f"setting each (short_line: {SHORT_CUED} when left out)")
+                    default=["0,0,0,0,0,0", "0.9,0.99,0.6,0.3,0.7,0.9", "0.8,0.99,0.6,0.3,0.7,0.9",
+                             "0.7,0.99,0.6,0.3,0.7,0.9", "0.7,0.99,0.6,0.3,0.7,0.7"],
+                    help="uncued,whole_line,exclaim,cued[,short_line[,short_uncued]] "
+                    f"confidences, one setting each (short_line: {SHORT_CUED}, short_uncued: "
+                    f"{SHORT_UNCUED} when left out)")
     args = ap.parse_args()
     if shared_dir() is None:
         print("../shared is absent: nothing to measure on", file=sys.stderr)
@@ -73,16 +74,17 @@ def main() -> int:
                       if len(s.split()) >= 2][:args.lines] for family in ("news", "speech")}
     t0 = time.perf_counter()
     print(command_line("quote_cues.py"))
-    print("uncued whole  exclaim cued short | conv lower: wrapped quoteP !P micro "
+    print("uncued whole  exclaim cued short s_unc | conv lower: wrapped quoteP !P micro "
           "| conv seed: wrapped quoteP !P micro | news: quoteF1 micro | ted: quoteF1 micro "
           "| news alone: quoteP micro | ted alone: quoteP micro")
     for setting in args.settings:
         values = [float(x) for x in setting.split(",")]
         uncued, whole, exclaim, cued = values[:4]
         short = values[4] if len(values) > 4 else SHORT_CUED
+        short_uncued = values[5] if len(values) > 5 else SHORT_UNCUED
         restorer.cues = {"uncued": uncued, "whole_line": whole, "exclaim": exclaim,
-                         "cued": cued, "short_line": short}
-        row = [f"{uncued:<6} {whole:<6} {exclaim:<7} {cued:<4} {short:<4}"]
+                         "cued": cued, "short_line": short, "short_uncued": short_uncued}
+        row = [f"{uncued:<6} {whole:<6} {exclaim:<7} {cued:<4} {short:<4} {short_uncued:<4}"]
         for profile in ("lower", "seed"):
             score = LineScore(profile)
             for line in tqdm(lines, desc=f"{setting} conversation {profile}", file=sys.stderr):

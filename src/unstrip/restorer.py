@@ -50,6 +50,7 @@ from unstrip.decode.cues import (
     CUED,
     EXCLAIM,
     SHORT_CUED,
+    SHORT_UNCUED,
     UNCUED,
     WHOLE_LINE,
     join_broken_words,
@@ -242,9 +243,9 @@ class Restorer:
         self.window = window
         self.context = context
         self.cues = {"cued": CUED, "short_line": SHORT_CUED, "uncued": UNCUED,
-                     "whole_line": WHOLE_LINE, "exclaim": EXCLAIM}
+                     "short_uncued": SHORT_UNCUED, "whole_line": WHOLE_LINE, "exclaim": EXCLAIM}
         """The confidences an inserted quote pair with a cue (in a long line, in a short
-        one), one without, one around a whole line and a ``!`` need
+        one), one without (likewise), one around a whole line and a ``!`` need
         (:func:`unstrip.decode.cues.require_cues`); 0 writes them all."""
 
     @cached_property

@@ -16,12 +16,13 @@ of double quotes is kept only with a cue:
   than news does, while the news order (``"We won," she said``) stays as
   reliable there;
 - else the network's confidence in both marks of at least ``uncued`` (a
-  quoted title or a scare quote the network is sure of);
+  quoted title or a scare quote the network is sure of), ``short_uncued``
+  in a line of fewer than :data:`SHORT_LINE` words;
 - a pair around a whole line (nothing outside it on its line) has no room
   for a cue: it needs ``whole_line``.
 
 A pair that fails loses both marks, and an inserted double quote with no
-partner needs ``uncued`` too (``It's a win," the group's leader said`` has
+partner needs ``short_uncued`` (``uncued`` if higher) (``It's a win," the group's leader said`` has
 a quotation that never opened); nothing else changes, and kept text never
 does. An inserted ``!`` below ``exclaim`` becomes ``.``.
 
@@ -53,8 +54,9 @@ from collections.abc import Sequence
 
 from unstrip.decode.lexicon import letter_counts
 
-__all__ = ["CUED", "CUE_WORDS", "EXCLAIM", "SHORT_CUED", "SHORT_LINE", "SPEECH_WORDS", "UNCUED",
-           "WHOLE_LINE", "join_broken_words", "require_cues", "uncap_dropped_quotes"]
+__all__ = ["CUED", "CUE_WORDS", "EXCLAIM", "SHORT_CUED", "SHORT_LINE", "SHORT_UNCUED",
+           "SPEECH_WORDS", "UNCUED", "WHOLE_LINE", "join_broken_words", "require_cues",
+           "uncap_dropped_quotes"]
 
 SPEECH_WORDS = frozenset("""
 said says say saying told tells tell telling asked asks ask asking added adds adding
@@ -74,7 +76,7 @@ CUE_WORDS = 4
 CUED = 0.3
 """Confidence both marks of a pair with a cue need (chosen on the tune sets)."""
 
-UNCUED = 0.9
+UNCUED = 0.7
 """Confidence both marks of a pair without a cue need (chosen on the tune sets)."""
 
 WHOLE_LINE = 0.99
@@ -85,6 +87,11 @@ EXCLAIM = 0.6
 
 SHORT_LINE = 50
 """Lines of fewer words than this are taken as one paragraph (a chat turn, a caption)."""
+
+SHORT_UNCUED = 0.9
+"""Confidence both marks of a pair without a cue need in a line of fewer than
+:data:`SHORT_LINE` words, and a quote without a partner anywhere (chosen on the tune
+sets)."""
 
 SHORT_CUED = 0.7
 """Confidence both marks of a pair with a cue need in a line of fewer than
@@ -182,7 +189,7 @@ def _short_line(text: str, start: int, end: int, line_start: bool, line_end: boo
 def require_cues(
     text: str, insertions: Sequence[str], confidence: Sequence[float],
     uncued: float = UNCUED, whole_line: float = WHOLE_LINE, exclaim: float = EXCLAIM,
-    cued: float = CUED, short_line: float = SHORT_CUED,
+    cued: float = CUED, short_line: float = SHORT_CUED, short_uncued: float = SHORT_UNCUED,
     line_start: bool = True, line_end: bool = True,
 ) -> tuple[list[str], dict[int, str]]:
     """The insertions with uncued quote pairs and unsure ``!`` removed, and why each kept
@@ -207,7 +214,8 @@ def require_cues(
                 text, start, end, line_start, line_end)
             keep, reason = sure >= (max(cued, short_line) if short else cued), cue
         else:
-            keep = sure >= uncued
+            short = _short_line(text, start, end, line_start, line_end)
+            keep = sure >= (max(uncued, short_uncued) if short else uncued)
             reason = f"quote pair without a cue, confidence {sure:.2f}"
         if keep:
             why[start] = reason
@@ -217,7 +225,7 @@ def require_cues(
     for g in lone_openers + lone_closers:
         # in a text seen from its start, a quotation cannot close before it opened
         never_opened = line_start and g in lone_closers
-        if never_opened or confidence[g] < uncued:
+        if never_opened or confidence[g] < max(uncued, short_uncued):
             out[g] = "".join(ch for ch in out[g] if ch not in _OPENERS | _CLOSERS)
     for g, s in enumerate(out):
         if "!" in s and confidence[g] < exclaim:
