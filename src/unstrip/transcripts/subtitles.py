@@ -28,7 +28,7 @@ So I said to them,
 <BLANKLINE>
 2
 00:00:02,500 --> 00:00:04,000
-"Don't go there. It's late."
+don't go there. It's late.
 <BLANKLINE>
 
 Cue text that is already punctuated is left as it is. Where some cues are
