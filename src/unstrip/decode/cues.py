@@ -22,9 +22,9 @@ of double quotes is kept only with a cue:
   for a cue: it needs ``whole_line``.
 
 A pair that fails loses both marks, and an inserted double quote with no
-partner needs ``short_uncued`` (``uncued`` if higher) (``It's a win," the group's leader said`` has
-a quotation that never opened); nothing else changes, and kept text never
-does. An inserted ``!`` below ``exclaim`` becomes ``.``.
+partner needs ``short_uncued``, or ``uncued`` if higher (``It's a win," the
+group's leader said`` has a quotation that never opened); nothing else
+changes, and kept text never does. An inserted ``!`` below ``exclaim`` becomes ``.``.
 
 >>> from unstrip.text.alignment import apply
 >>> text = "hello how are you"
