@@ -443,6 +443,8 @@ class Restorer:
         final = False
         line_start = True
         cased = kind not in LOWERED_PROFILES
+        # lowercased input: a dropped quote's capital goes by the lexicon's casing
+        lexicon = None if cased else getattr(self.model, "lexicon", None)
         while True:
             while not final and len(buf) - done < self.window + self.context and not (
                 _LINE_BREAKS.search(buf, done)
@@ -476,7 +478,7 @@ class Restorer:
             shown = buf[:win_end]
             if breaks:
                 shown = "".join("\n" if base + k in breaks else ch for k, ch in enumerate(shown))
-            uncued = balanced
+            before_cues = balanced
             balanced, reasons = require_cues(
                 shown, balanced, pred.confidence, line_start=line_start,
                 line_end=win_end == limit and (brk is not None or final), **self.cues)
@@ -493,9 +495,8 @@ class Restorer:
             kept = _safe_kept(core, pred.kept[done:end], cased)
             if entire_line:  # the line is this one core
                 ins, kept = join_broken_words(core, ins, kept)
-            lexicon = getattr(self.model, "lexicon", None)
-            if not cased and lexicon:
-                kept = uncap_dropped_quotes(core, uncued[done:stop], ins, kept, lexicon)
+            if lexicon:
+                kept = uncap_dropped_quotes(core, before_cues[done:stop], ins, kept, lexicon)
             case_conf = None if pred.case_confidence is None else pred.case_confidence[done:end]
             by = None
             if pred.passes is not None and pred.case_passes is not None:

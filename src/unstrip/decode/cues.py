@@ -164,26 +164,15 @@ def _cue(text: str, insertions: Sequence[str], start: int, end: int) -> str | No
     return None
 
 
-def _whole_line(text: str, start: int, end: int, line_start: bool, line_end: bool) -> bool:
-    """Nothing but the quoted words on the pair's line (of the window seen)."""
-    left = text[:start]
-    cut = left.rfind("\n")
-    if cut < 0 and not line_start:
-        return False
-    right = text[end:]
-    stop = right.find("\n")
-    if stop < 0 and not line_end:
-        return False
-    return not left[cut + 1:].strip() and not (right if stop < 0 else right[:stop]).strip()
-
-
-def _short_line(text: str, start: int, end: int, line_start: bool, line_end: bool) -> bool:
-    """Whether the pair's line (of the window seen, whole) has fewer than SHORT_LINE words."""
+def _line_of(text: str, start: int, end: int, line_start: bool, line_end: bool
+             ) -> tuple[int, int] | None:
+    """Where the line of the pair at gaps ``start`` and ``end`` begins and ends, or None
+    where the window seen cuts that line."""
     first = text.rfind("\n", 0, start) + 1
     last = text.find("\n", end)
     if (first == 0 and not line_start) or (last < 0 and not line_end):
-        return False
-    return len(text[first:len(text) if last < 0 else last].split()) < SHORT_LINE
+        return None
+    return first, len(text) if last < 0 else last
 
 
 def require_cues(
@@ -206,15 +195,15 @@ def require_cues(
     for start, end in pairs:
         sure = min(confidence[start], confidence[end])
         cue = _cue(text, out, start, end)
-        if _whole_line(text, start, end, line_start, line_end):
-            keep = sure >= whole_line
+        line = _line_of(text, start, end, line_start, line_end)
+        short = line is not None and len(text[line[0]:line[1]].split()) < SHORT_LINE
+        if line is not None and not text[line[0]:start].strip() and not text[end:line[1]].strip():
+            keep = sure >= whole_line  # nothing but the quoted words on the line
             reason = f"quote pair around the whole line, confidence {sure:.2f}"
         elif cue:
-            short = cue.startswith("quote after") and _short_line(
-                text, start, end, line_start, line_end)
-            keep, reason = sure >= (max(cued, short_line) if short else cued), cue
+            after_verb = short and cue.startswith("quote after")
+            keep, reason = sure >= (max(cued, short_line) if after_verb else cued), cue
         else:
-            short = _short_line(text, start, end, line_start, line_end)
             keep = sure >= (max(uncued, short_uncued) if short else uncued)
             reason = f"quote pair without a cue, confidence {sure:.2f}"
         if keep:
