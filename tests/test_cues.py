@@ -69,6 +69,24 @@ def test_a_cued_pair_in_a_short_line_needs_the_short_line_confidence():
     assert apply(short, out) == 'and she said, "i can have one."'
 
 
+def test_a_speech_verb_after_a_full_stop_is_no_cue_in_a_short_line():
+    text = "i want a dog and she said i can have one"
+    kw = {"cued": 0.3, "short_line": 0.7, "uncued": 0.7, "short_uncued": 0.9}
+    closed = _ins(text, {0: '"', 12: '."'})  # "i want a dog." and she said
+    assert apply(text, require_cues(text, closed, [0.8] * len(closed), **kw)[0]) == (
+        "i want a dog. and she said i can have one")
+    out, why = require_cues(text, closed, [0.95] * len(closed), **kw)
+    assert apply(text, out).startswith('"i want a dog."') and "without a cue" in why[0]
+    comma = _ins(text, {0: '"', 12: ',"'})  # "i want a dog," and she said
+    out, why = require_cues(text, comma, [0.8] * len(comma), **kw)
+    assert apply(text, out).startswith('"i want a dog,"') and why[0] == "quote before 'said'"
+    # in a line of SHORT_LINE words or more the full stop does not take the cue away
+    lead = "word " * SHORT_LINE
+    long = lead + text
+    ins = _ins(long, {len(lead): '"', len(lead) + 12: '."'})
+    assert require_cues(long, ins, [0.8] * len(ins), **kw)[1] == {len(lead): "quote before 'said'"}
+
+
 def test_a_short_line_gets_no_paragraph_break_inside_a_word():
     core = "yeah andand he said"
     ins = _ins(core, {4: ",", 8: ".\n\n"})

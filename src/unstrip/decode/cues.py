@@ -14,7 +14,8 @@ of double quotes is kept only with a cue:
   :data:`SHORT_LINE` words needs ``short_line``: a chat turn or a caption
   reports speech (``she said I can have one``) without quotes far more often
   than news does, while the news order (``"We won," she said``) stays as
-  reliable there;
+  reliable there, unless the quotation closes with a full stop (``puppies."
+  And she said``): after it the speech verb begins a sentence of its own;
 - else the network's confidence in both marks of at least ``uncued`` (a
   quoted title or a scare quote the network is sure of), ``short_uncued``
   in a line of fewer than :data:`SHORT_LINE` words;
@@ -197,6 +198,8 @@ def require_cues(
         cue = _cue(text, out, start, end)
         line = _line_of(text, start, end, line_start, line_end)
         short = line is not None and len(text[line[0]:line[1]].split()) < SHORT_LINE
+        if short and cue and cue.startswith("quote before") and "." in out[end]:
+            cue = None  # `puppies." And she said I can`: the verb starts a sentence of its own
         if line is not None and not text[line[0]:start].strip() and not text[end:line[1]].strip():
             keep = sure >= whole_line  # nothing but the quoted words on the line
             reason = f"quote pair around the whole line, confidence {sure:.2f}"
