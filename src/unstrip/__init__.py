@@ -24,5 +24,5 @@ __all__ = [
     "fix_encoding_and_explain",
     "restore",
 ]
-__version__ = "0.2.2"
+__version__ = "0.2.3"
 """The package's version; the model's is :func:`unstrip.about.model_version`."""

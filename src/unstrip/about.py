@@ -18,7 +18,7 @@ internal settings appear only with ``verbose=True``:
 
 >>> from unstrip.restorer import Restorer
 >>> print(describe(Restorer("baseline")))  # doctest: +ELLIPSIS
-unstrip 0.2.2
+unstrip 0.2.3
 model: the count baseline: how often each mark followed and preceded ...
 """
 
@@ -124,7 +124,7 @@ def version_line(model_dir: str | Path | None = None) -> str:
     """What ``unstrip --version`` prints.
 
     >>> version_line()  # doctest: +ELLIPSIS
-    'unstrip 0.2.2, model en-2026.12.1 (non-commercial use only; see ...MODEL_LICENSE.md)'
+    'unstrip 0.2.3, model en-2026.12.1 (non-commercial use only; see ...MODEL_LICENSE.md)'
     """
     path = Path(model_dir or LEARNED_DIR) / MODEL_LICENSE
     terms = f" ({_short_terms(path)}; see {path})" if path.exists() else ""
