@@ -7,8 +7,8 @@ terms that model may be used. This module gives them to ``unstrip
 --version``, ``unstrip info`` and the service's ``/healthz``.
 
 >>> model_version()
-'en-2026.12.1'
->>> versions() == {"version": __version__, "model_version": "en-2026.12.1"}
+'en-2026.12.2'
+>>> versions() == {"version": __version__, "model_version": "en-2026.12.2"}
 True
 >>> "non-commercial" in model_terms()
 True
@@ -124,7 +124,7 @@ def version_line(model_dir: str | Path | None = None) -> str:
     """What ``unstrip --version`` prints.
 
     >>> version_line()  # doctest: +ELLIPSIS
-    'unstrip 0.2.3, model en-2026.12.1 (non-commercial use only; see ...MODEL_LICENSE.md)'
+    'unstrip 0.2.3, model en-2026.12.2 (non-commercial use only; see ...MODEL_LICENSE.md)'
     """
     path = Path(model_dir or LEARNED_DIR) / MODEL_LICENSE
     terms = f" ({_short_terms(path)}; see {path})" if path.exists() else ""
