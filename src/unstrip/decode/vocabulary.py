@@ -19,9 +19,9 @@ sentence end is ``U.S.``, not ``U.S..``).
 >>> text = "i watched a ted talk on tiktok"
 >>> result = Restorer().explain(text)
 >>> result.text
-'I watched a Ted Talk on Tiktok.'
+'I watched a Ted talk on Tiktok.'
 >>> apply_vocabulary(text, result, ["TED", "TikTok"]).text
-'I watched a TED Talk on TikTok.'
+'I watched a TED talk on TikTok.'
 
 When two forms damage to the same word (``Ted`` and ``TED`` under
 ``lower``), the one listed first is used.
