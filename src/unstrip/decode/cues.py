@@ -142,8 +142,11 @@ def _pairs(text: str, insertions: Sequence[str]
     return pairs, lone_openers, lone_closers
 
 
-def _cue(text: str, insertions: Sequence[str], start: int, end: int) -> str | None:
-    """What makes the pair at gaps ``start`` (open) and ``end`` (close) a quotation."""
+def _cue(text: str, insertions: Sequence[str], start: int, end: int,
+         line: tuple[int, int], short: bool) -> str | None:
+    """What makes the pair at gaps ``start`` (open) and ``end`` (close) a quotation;
+    ``line`` holds where its line (of the window seen) begins and ends, ``short``
+    whether that line has fewer than :data:`SHORT_LINE` words."""
     head = insertions[start]
     g = start
     while g > 0 and text[g - 1].isspace() and ":" not in head:
@@ -151,28 +154,24 @@ def _cue(text: str, insertions: Sequence[str], start: int, end: int) -> str | No
         head = insertions[g] + head
     if ":" in head or text[:g].endswith(":"):
         return "quote after a colon"
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    before = _WORD.findall(text[line_start:start])[-CUE_WORDS:]
-    after = _WORD.findall(text[end:line_end])[:CUE_WORDS]
+    before = _WORD.findall(text[line[0]:start])[-CUE_WORDS:]
+    after = _WORD.findall(text[end:line[1]])[:CUE_WORDS]
     for word in reversed(before):
         if word.lower() in SPEECH_WORDS:
             return f"quote after {word.lower()!r}"
+    if short and "." in insertions[end]:
+        return None  # `puppies." And she said I can`: the verb starts a sentence of its own
     for word in after:
         if word.lower() in SPEECH_WORDS:
             return f"quote before {word.lower()!r}"
     return None
 
 
-def _line_of(text: str, start: int, end: int, line_start: bool, line_end: bool
-             ) -> tuple[int, int] | None:
-    """Where the line of the pair at gaps ``start`` and ``end`` begins and ends, or None
-    where the window seen cuts that line."""
+def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the line (of the window seen) of the pair at gaps ``start`` and ``end``
+    begins and ends."""
     first = text.rfind("\n", 0, start) + 1
     last = text.find("\n", end)
-    if (first == 0 and not line_start) or (last < 0 and not line_end):
-        return None
     return first, len(text) if last < 0 else last
 
 
@@ -195,12 +194,12 @@ def require_cues(
     pairs, lone_openers, lone_closers = _pairs(text, out)
     for start, end in pairs:
         sure = min(confidence[start], confidence[end])
-        cue = _cue(text, out, start, end)
-        line = _line_of(text, start, end, line_start, line_end)
-        short = line is not None and len(text[line[0]:line[1]].split()) < SHORT_LINE
-        if short and cue and cue.startswith("quote before") and "." in out[end]:
-            cue = None  # `puppies." And she said I can`: the verb starts a sentence of its own
-        if line is not None and not text[line[0]:start].strip() and not text[end:line[1]].strip():
+        first, last = line = _line_of(text, start, end)
+        # whether the window holds the whole line (a cut one is not known to be short)
+        seen = (first > 0 or line_start) and (last < len(text) or line_end)
+        short = seen and len(text[first:last].split()) < SHORT_LINE
+        cue = _cue(text, out, start, end, line, short)
+        if seen and not text[first:start].strip() and not text[end:last].strip():
             keep = sure >= whole_line  # nothing but the quoted words on the line
             reason = f"quote pair around the whole line, confidence {sure:.2f}"
         elif cue:
